@@ -1,0 +1,1 @@
+"""trialx's command line: one module per command group, joined in `cli.main`."""

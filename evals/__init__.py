@@ -1,0 +1,1 @@
+"""trialx's eval harness: field-aware scoring, saved runs, statistics and reports."""
