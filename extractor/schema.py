@@ -194,7 +194,6 @@ SYNONYMS: dict[type[Enum], dict[str, str]] = {
         "estimate": "ESTIMATED",
         "expected": "ESTIMATED",
         "planned": "ESTIMATED",
-        "target": "ESTIMATED",
     },
     StudyType: {
         "interventional_study": "INTERVENTIONAL",
@@ -609,19 +608,19 @@ def _enum(enum_cls: type[E]) -> Any:
 Text = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
 OptText = Annotated[str | None, BeforeValidator(_optional_text)]
 TextList = Annotated[list[Text], BeforeValidator(_text_list)]
-PartialDate = Annotated[
-    str | None,
-    BeforeValidator(normalize_partial_date),
+_DateStr = Annotated[
+    str,
     Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the document"),
 ]
-Age = Annotated[
-    str | None,
-    BeforeValidator(normalize_age),
+PartialDate = Annotated[_DateStr | None, BeforeValidator(normalize_partial_date)]
+_AgeStr = Annotated[
+    str,
     Field(
         pattern=r"^\d+ (Years?|Months?|Weeks?|Days?|Hours?|Minutes?)$",
         description="'<integer> <Unit>', e.g. '18 Years', '6 Months', '1 Year'",
     ),
 ]
+Age = Annotated[_AgeStr | None, BeforeValidator(normalize_age)]
 OptBool = Annotated[bool | None, BeforeValidator(normalize_bool)]
 
 
@@ -675,7 +674,7 @@ class TrialRecord(_Model):
     A field the document does not state is null (scalars) or [] (lists); nothing is guessed.
     """
 
-    nct_id: Annotated[str | None, BeforeValidator(_nct), Field(pattern=r"^NCT\d{8}$")] = None
+    nct_id: Annotated[Annotated[str, Field(pattern=r"^NCT\d{8}$")] | None, BeforeValidator(_nct)] = None
     secondary_ids: Annotated[list[Text], BeforeValidator(_ids)] = Field(default_factory=list)
     brief_title: OptText = None
     official_title: OptText = None
