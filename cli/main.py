@@ -8,6 +8,10 @@ import traceback
 
 import typer
 
+from cli.check import check_command
+from cli.extract import extract_command
+from cli.gold import gold_app
+from cli.evals import compare_command, eval_command, score_command
 from cli.schema import schema_command
 from extractor.errors import TrialxError
 
@@ -28,6 +32,12 @@ def _root() -> None:
 
 
 app.command("schema")(schema_command)
+app.command("eval")(eval_command)
+app.command("score")(score_command)
+app.command("compare")(compare_command)
+app.command("extract")(extract_command)
+app.command("check")(check_command)
+app.add_typer(gold_app, name="gold")
 
 # Command groups register here as they arrive (see the modules in cli/).
 

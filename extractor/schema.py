@@ -346,12 +346,16 @@ _BULLET_RE = re.compile(
     r"^\s*(?:[•⁃‣◦●○▪▫■□·∙*\-–—]|[\u2460-\u2473\u2776-\u277f]|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\))\s*"
 )
 
+_PHONE_RE = re.compile(r"(?=(?:\D*\d){7})\+?[\d\s().\-/]{7,}(?:\s*(?:ext\.?|x)\s*\d+)?", re.I)
+
 
 def clean_text(value: Any) -> Any:
     """Trim whitespace and strip a leading list bullet or numbering ("1.", "•", "⁃", "-", "①")."""
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if _PHONE_RE.fullmatch(text):
+        return text  # "(301) 496-6120": an area code, not list numbering
     stripped = _BULLET_RE.sub("", text, count=1)
     return stripped.strip()
 
@@ -695,7 +699,7 @@ class TrialRecord(_Model):
     intervention_model: Annotated[InterventionModel | None, _enum(InterventionModel)] = None
     primary_purpose: Annotated[PrimaryPurpose | None, _enum(PrimaryPurpose)] = None
     masking: Annotated[Masking | None, _enum(Masking)] = None
-    enrollment: Annotated[int | None, BeforeValidator(_parse_count), Field(ge=0)] = None
+    enrollment: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_parse_count)] = None
     enrollment_type: Annotated[EnrollmentType | None, _enum(EnrollmentType)] = None
     conditions: TextList = Field(default_factory=list)
     keywords: TextList = Field(default_factory=list)

@@ -1,0 +1,161 @@
+"""`trialx extract`: registry documents in, one JSON line per document out, streamed in order.
+
+With --out, each line is appended with a single write call and the file is fsynced at the
+end, so a crash keeps every completed line and never leaves a half line; --resume skips the
+ids already in the file (dropping a truncated last line first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import sys
+from contextlib import nullcontext
+from dataclasses import replace
+from typing import Any, Literal
+
+import typer
+
+from cli.common import notice
+from extractor.errors import ConfigError
+from extractor.inputs import DEFAULT_MAX_BYTES, load_documents, plan_sources
+from extractor.pipeline import LLMBackend, Settings, extract_stream, load_llm_backend, resolve_backend
+from extractor.result import DocumentError, ExtractionResult
+
+PROGRESS_MIN_DOCS = 4
+
+
+class _LineSink:
+    """Whole lines to stdout (flushed each) or appended to a file (one write call each)."""
+
+    def __init__(self, out: str | None, *, resume: bool) -> None:
+        self.fd: int | None = None
+        if out is not None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC)
+            try:
+                self.fd = os.open(out, flags, 0o644)
+            except OSError as exc:
+                raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+    def write(self, line: str) -> None:
+        data = (line + "\n").encode("utf-8")
+        if self.fd is None:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+            return
+        view = memoryview(data)
+        while view:  # one call in practice; a short write only continues the same line
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+
+
+def done_ids(out: str) -> set[str]:
+    """Ids already written to `out`; a truncated last line is cut off so appending stays clean."""
+    if not os.path.exists(out):
+        return set()
+    with open(out, "rb+") as fh:
+        data = fh.read()
+        complete = data.rfind(b"\n") + 1
+        if complete < len(data):
+            fh.truncate(complete)
+    ids: set[str] = set()
+    for raw in data[:complete].splitlines():
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(line, dict) and isinstance(line.get("id"), str):
+            ids.add(line["id"])
+    return ids
+
+
+def _max_bytes(option: int | None) -> int:
+    if option is not None:
+        return option
+    env = os.environ.get("TRIALX_MAX_BYTES")
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            raise ConfigError(f"TRIALX_MAX_BYTES must be a number of bytes, not {env!r}") from None
+    return DEFAULT_MAX_BYTES
+
+
+def _choose_backend(settings: Settings) -> tuple[Settings, LLMBackend | None]:
+    chosen = resolve_backend(settings)
+    if chosen == "rules":
+        if settings.backend == "auto":
+            notice("no OPENAI_API_KEY, OPENAI_BASE_URL or --base-url set: using the rules alone")
+        return replace(settings, backend="rules"), None
+    if settings.backend == "auto" and importlib.util.find_spec("extractor.llm") is None:
+        notice("the LLM backend is not available in this build: using the rules alone")
+        return replace(settings, backend="rules"), None
+    return replace(settings, backend="llm"), load_llm_backend(settings)
+
+
+def extract_command(
+    paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files, directories (*.txt, *.md, *.html) or - for stdin."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Append JSON Lines to FILE instead of stdout."),
+    backend: str = typer.Option("auto", "--backend", help="auto, llm or rules (auto: llm when a key or base URL is set)."),
+    model: str | None = typer.Option(None, "--model", help="Model name for the LLM backend."),
+    prompt: str | None = typer.Option(None, "--prompt", help="Prompt version for the LLM backend."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=256, help="LLM requests in flight."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
+    resume: bool = typer.Option(False, "--resume", help="Skip ids already in --out FILE; append the rest."),
+    max_bytes: int | None = typer.Option(None, "--max-bytes", min=1, hidden=True,
+                                         help="Largest document read (default 2,000,000; env TRIALX_MAX_BYTES)."),
+) -> None:
+    """Extract a TrialRecord from each document: one JSON line per document, in input order.
+
+    Example: trialx extract samples/ --backend rules --out results.jsonl
+    """
+    if backend not in ("auto", "llm", "rules"):
+        raise ConfigError(f"--backend must be auto, llm or rules, not {backend!r}")
+    if resume and out is None:
+        raise ConfigError("--resume needs --out FILE (the file to resume)")
+    limit = _max_bytes(max_bytes)
+    sources = plan_sources(paths)  # a missing path fails here, before any output
+    skip = done_ids(out) if resume and out else set()
+    todo = sum(1 for s in sources if s.id not in skip)
+    kind: Literal["auto", "llm", "rules"] = backend  # type: ignore[assignment]
+    settings = Settings(backend=kind, model=model, prompt_version=prompt, base_url=base_url,
+                        use_cache=not no_cache, concurrency=concurrency)
+    settings, llm = _choose_backend(settings)
+    docs = load_documents(paths, max_bytes=limit, skip=skip)
+    sink = _LineSink(out, resume=resume)
+    try:
+        failed = asyncio.run(_run(docs, settings, llm, sink, todo))
+    finally:
+        sink.close()
+    raise typer.Exit(1 if failed else 0)
+
+
+async def _run(docs: Any, settings: Settings, llm: LLMBackend | None, sink: _LineSink, total: int) -> int:
+    failed = 0
+    show = sys.stderr.isatty() and total >= PROGRESS_MIN_DOCS
+    progress_cm: Any = nullcontext()
+    if show:
+        from rich.progress import Progress
+
+        from cli.common import err_console
+
+        progress_cm = Progress(console=err_console, transient=True, redirect_stdout=False, redirect_stderr=False)
+    with progress_cm as progress:
+        task = progress.add_task("extracting", total=total) if show else None
+        async for item in extract_stream(docs, settings, llm_backend=llm):
+            if isinstance(item, DocumentError):
+                failed += 1
+            line = item.model_dump(mode="json") if isinstance(item, (ExtractionResult, DocumentError)) else item
+            sink.write(json.dumps(line, ensure_ascii=False))
+            if show:
+                progress.advance(task)
+    return failed

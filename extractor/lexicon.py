@@ -1,0 +1,278 @@
+"""Label and heading synonyms across registries, folded onto one set of field keys.
+
+Registries name the same thing differently ("Target sample size", "Target Recruitment",
+"Expected number of subjects"); the segmenter looks every candidate label up here, so a new
+registry layout mostly needs new synonyms, never new code. Keys are the rules' own vocabulary
+(mostly `TrialRecord` field names, plus container headings such as "eligibility").
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+__all__ = [
+    "Kind",
+    "SUBLABELS",
+    "LABELS",
+    "KINDS",
+    "CLASS_TAGS",
+    "fold_label",
+    "lookup",
+    "is_blurb",
+    "is_chrome",
+]
+
+
+class Kind(str, Enum):
+    """How much text a label owns: one value line, or everything up to the next label."""
+
+    SCALAR = "scalar"  # one value (inline or on the next line); more lines overflow to the container
+    BLOCK = "block"  # every following line until the next label (lists, long texts, headings)
+
+
+# key -> (kind, synonyms as written on registry pages). Qualifier words (actual, estimated,
+# anticipated, expected) are removed before lookup and reported separately.
+_TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
+    "nct_id": (Kind.SCALAR, ("NCT ID", "NCT Number", "NCT No", "ClinicalTrials.gov Identifier",
+                             "ClinicalTrials.gov ID", "ClinicalTrials.gov Identifier (NCT Number)")),
+    "registry_id": (Kind.SCALAR, ("Registration Number", "Registration No", "Main ID", "Trial ID",
+                                  "ACTRN", "ISRCTN", "ISRCTN Number", "EudraCT Number", "EudraCT",
+                                  "CTRI Number", "CTRI No", "Registration number", "Trial registration number",
+                                  "Registry ID", "EU CT Number", "EU Trial Number", "Study ID", "Trial Number",
+                                  "UTN", "Universal Trial Number")),
+    "secondary_ids": (Kind.BLOCK, ("Other Study ID Numbers", "Secondary ID", "Secondary IDs",
+                                   "Secondary Identifiers", "Other Identifiers", "Other IDs",
+                                   "Secondary identifying numbers", "Org Study ID", "Protocol Number",
+                                   "Protocol ID", "Sponsor Protocol Number", "Sponsor's protocol code number",
+                                   "Other ID", "Secondary Identifying Numbers", "Protocol/serial number")),
+    "brief_title": (Kind.SCALAR, ("Brief Title", "Public title", "Public Title", "Title", "Study Title",
+                                  "Trial Title", "Title of the trial", "Brief title", "Public Title of Study")),
+    "official_title": (Kind.SCALAR, ("Official Title", "Scientific title", "Full title", "Scientific Title",
+                                     "Full title of the trial", "Official title", "Scientific Title of Study")),
+    "acronym": (Kind.SCALAR, ("Acronym", "Study Acronym", "Trial acronym", "Scientific acronym",
+                              "Public acronym", "Abbreviated title")),
+    "overall_status": (Kind.SCALAR, ("Overall Status", "Overall study status", "Trial status", "Status",
+                                     "Study Status", "Overall Recruitment Status", "Trial Status")),
+    "recruitment_status": (Kind.SCALAR, ("Recruitment status", "Recruiting status", "Recruitment Status",
+                                         "Recruitment Status in India", "Status of recruitment",
+                                         "Recruitment Status of Trial (India)",
+                                         "Recruitment Status of Trial (Global)", "Recruitment Status of Trial")),
+    "why_stopped": (Kind.SCALAR, ("Why Stopped", "Reason for early termination", "Reason stopped",
+                                  "Reason for termination", "Reason for stopping")),
+    "start_date": (Kind.SCALAR, ("Study Start", "Study Start Date", "Start Date", "Date of first enrolment",
+                                 "Date of first enrollment", "Date of First Enrollment (India)",
+                                 "Date of First Enrollment (Global)", "Date of first participant enrolment",
+                                 "Overall trial start date", "Trial start date", "Study start date",
+                                 "Recruitment start date", "First enrolment date")),
+    "primary_completion_date": (Kind.SCALAR, ("Primary Completion", "Primary Completion Date")),
+    "completion_date": (Kind.SCALAR, ("Study Completion", "Study Completion Date", "Completion Date",
+                                      "Overall trial end date", "Trial end date", "End Date",
+                                      "Date of study completion", "Study end date",
+                                      "Date of last participant enrolment", "Recruitment end date")),
+    "first_posted_date": (Kind.SCALAR, ("First Posted", "First posted", "First Posted Date",
+                                        "Date of registration", "Registration date", "Date registered",
+                                        "Date Registered", "First Received", "First Submitted",
+                                        "Date of Registration", "Date of registration in primary registry")),
+    "last_update_date": (Kind.SCALAR, ("Last Update Posted", "Last Updated", "Last update posted",
+                                       "Last Update", "Last updated", "Last Modified",
+                                       "Last Modified On", "Date last updated", "Last edited")),
+    "study_type": (Kind.SCALAR, ("Study Type", "Type of Trial", "Study type", "Trial type")),
+    "phases": (Kind.SCALAR, ("Phase", "Phases", "Study Phase", "Phase of Trial", "Trial phase",
+                             "Phase of study", "Clinical phase")),
+    "allocation": (Kind.SCALAR, ("Allocation", "Randomization", "Randomisation", "Allocation to intervention")),
+    "intervention_model": (Kind.SCALAR, ("Intervention Model", "Assignment", "Intervention Assignment")),
+    "masking": (Kind.SCALAR, ("Masking", "Blinding", "Masking/Blinding", "Blinding/Masking", "Masking / blinding")),
+    "primary_purpose": (Kind.SCALAR, ("Primary Purpose", "Purpose", "Study Purpose", "Purpose of the study")),
+    "design": (Kind.BLOCK, ("Study Design", "Study design", "Design", "Trial design", "Study Design Info",
+                            "Design Details")),
+    "enrollment": (Kind.SCALAR, ("Enrollment", "Enrolment", "Target Recruitment", "Target sample size",
+                                 "Target Sample Size", "Sample size", "Number of subjects",
+                                 "Number of participants", "Target number of participants",
+                                 "Total final enrolment", "Final Enrollment", "Planned sample size",
+                                 "Anticipated sample size", "Expected number of subjects",
+                                 "Number of Participants", "Total Sample Size")),
+    "conditions": (Kind.BLOCK, ("Conditions", "Condition", "Health condition(s) or problem(s) studied",
+                                "Health condition", "Target disease", "Disease",
+                                "Medical condition", "Medical condition(s) being investigated",
+                                "Condition or disease", "Health Condition or Problem Studied",
+                                "Conditions studied", "Disease or condition", "Health Condition / Problems Studied")),
+    "keywords": (Kind.BLOCK, ("Keywords", "Keyword", "Key words")),
+    "brief_summary": (Kind.BLOCK, ("Brief Summary", "Summary", "Plain English summary", "Brief summary",
+                                   "Lay summary", "Study Summary", "Plain language summary")),
+    "detailed_description": (Kind.BLOCK, ("Detailed Description", "Detailed description",
+                                          "Scientific summary", "Study Description")),
+    "arms": (Kind.BLOCK, ("Arms", "Arm Groups", "Arm Group", "Study Groups", "Study Arms", "Treatments",
+                          "Study Arms and Interventions", "Arms and Interventions", "Groups",
+                          "Participant Group/Arm", "Arm/Group", "Groups/Cohorts", "Arms/Groups")),
+    "interventions": (Kind.BLOCK, ("Interventions", "Intervention", "Intervention(s)",
+                                   "Intervention/treatment", "Intervention / treatment",
+                                   "Study Interventions", "Investigational product")),
+    "arm_table": (Kind.BLOCK, ("Arm && Interventions", "Arm & Interventions", "Arm and Interventions")),
+    "primary_outcomes": (Kind.BLOCK, ("Primary Outcome Measures", "Primary Outcome Measure", "Primary outcome",
+                                      "Primary outcome measure", "Primary outcome(s)", "Primary Outcome",
+                                      "Primary Outcomes", "Primary endpoint", "Primary endpoints",
+                                      "Primary end point(s)", "Primary outcome measures")),
+    "secondary_outcomes": (Kind.BLOCK, ("Secondary Outcome Measures", "Secondary Outcome Measure",
+                                        "Secondary outcome", "Secondary outcome measure", "Secondary outcome(s)",
+                                        "Secondary Outcome", "Secondary Outcomes", "Secondary endpoint",
+                                        "Secondary endpoints", "Secondary end point(s)",
+                                        "Secondary outcome measures")),
+    "timepoint": (Kind.SCALAR, ("Timepoint", "Time Frame", "Time point", "Timeframe")),
+    "sex": (Kind.SCALAR, ("Sex", "Gender", "Sexes Eligible for Study", "Sexes Eligible", "Inclusion gender",
+                          "Sex/Gender", "Eligible Sex", "Gender Eligible", "Participant gender")),
+    "minimum_age": (Kind.SCALAR, ("Minimum Age", "Inclusion agemin", "Age From", "Lower age limit",
+                                  "Min age", "Minimum age", "Age minimum")),
+    "maximum_age": (Kind.SCALAR, ("Maximum Age", "Inclusion agemax", "Age To", "Upper age limit",
+                                  "Max age", "Maximum age", "Age maximum")),
+    "age_range": (Kind.SCALAR, ("Ages Eligible for Study", "Age range", "Ages", "Age", "Age Range",
+                                "Ages Eligible", "Age limits", "Age group")),
+    "healthy_volunteers": (Kind.SCALAR, ("Healthy Volunteers", "Accepts Healthy Volunteers",
+                                         "Can healthy volunteers participate", "Accepts healthy volunteers",
+                                         "Healthy volunteers allowed", "Healthy Volunteer")),
+    "inclusion": (Kind.BLOCK, ("Inclusion Criteria", "Key inclusion criteria", "Participant inclusion criteria",
+                               "Inclusion criteria", "Inclusion", "Main inclusion criteria",
+                               "Principal inclusion criteria")),
+    "exclusion": (Kind.BLOCK, ("Exclusion Criteria", "Key exclusion criteria", "Participant exclusion criteria",
+                               "Exclusion criteria", "Exclusion", "Main exclusion criteria",
+                               "Principal exclusion criteria")),
+    "eligibility": (Kind.BLOCK, ("Eligibility", "Eligibility Criteria", "Criteria", "Participation Requirements",
+                                 "Recruitment & Eligibility", "Key inclusion & exclusion criteria",
+                                 "Inclusion & exclusion criteria", "Inclusion and exclusion criteria",
+                                 "Eligibility criteria", "Participants", "Who can participate",
+                                 "Eligibility and Recruitment", "Participant information")),
+    "lead_sponsor": (Kind.SCALAR, ("Lead Sponsor", "Sponsor", "Primary sponsor", "Name of Sponsor",
+                                   "Primary Sponsor", "Leads", "Lead", "Sponsor name", "Primary sponsor name",
+                                   "Sponsor organisation", "Sponsor organization", "Lead Organization")),
+    "collaborators": (Kind.BLOCK, ("Collaborators", "Collaborator", "Secondary sponsor", "Secondary sponsors",
+                                   "Secondary Sponsor", "Secondary sponsor name", "Co-sponsor",
+                                   "Collaborating organisations")),
+    "sponsors": (Kind.BLOCK, ("Sponsors", "Sponsor/Collaborators", "Sponsors and Collaborators",
+                              "Sponsor Information", "Sponsors/Collaborators")),
+    "responsible_party": (Kind.SCALAR, ("Responsible Party", "Information provided by (Responsible Party)",
+                                        "Information provided by", "Responsible party")),
+    "locations": (Kind.BLOCK, ("Locations", "Location", "Trial Locations", "Study Locations", "Other Locations",
+                               "Sites", "Study Sites", "Trial Sites", "Participating centres",
+                               "Trial participating centre", "Locations of the study", "Site(s) of Study",
+                               "Recruitment hospital", "Study Locations and Contacts")),
+    "countries": (Kind.BLOCK, ("Countries of recruitment", "Countries", "Countries of Recruitment",
+                               "Country", "Recruitment countries", "Location Countries")),
+    "contacts": (Kind.BLOCK, ("Contacts", "Contact Information", "Central Contacts", "Central Contact",
+                              "Contact", "Contact for public queries", "Contact for scientific queries",
+                              "Study Contact", "Study Contacts", "Trial contacts")),
+    "status_block": (Kind.BLOCK, ("Basic Information", "Timeline", "Study Status Info",
+                                  "Recruitment", "Trial Details", "Study Details", "Study Overview",
+                                  "Key Information", "Dates", "Study Dates", "Status and Dates",
+                                  "Recruitment Information", "Study & Design", "Trial information")),
+    # Sections the rules read nothing from; they stop the previous section.
+    "ignore": (Kind.BLOCK, ("Study Results", "Related Clinical Trials", "More Related Trials",
+                            "Related Therapeutic Areas", "Facility Contacts", "Related Trials",
+                            "Similar Trials", "Publications", "References", "Results", "Ethics approval",
+                            "Ethics Approval", "Funding source", "Source(s) of Monetary or Material Support",
+                            "Intervention Type", "Identifier Type", "Identifier Source",
+                            "Primary sponsor type", "Primary sponsor address", "Secondary sponsor type",
+                            "Results Information", "Documents", "Plan to share IPD",
+                            "IPD sharing statement", "Study Documents", "Sponsor type",
+                            "Trial website", "Study Record Dates", "More Information", "Condition category",
+                            "Condition code", "Objectives", "Study Objectives", "Other Names",
+                            "Intervention code", "Comparator / control treatment", "Control treatment",
+                            "Study Description", "Contacts and Locations", "Method of Generating Random Sequence",
+                            "Method of Concealment", "Type of endpoint/s", "Type of Study", "Type of Sponsor",
+                            "Primary sponsor country", "Ethics application status", "Post Graduate Thesis",
+                            "Study information", "Participant type(s)", "Participant type", "Age group",
+                            "Submission date", "DOI", "Funders", "Funder", "Funder type", "Funder name")),
+}
+
+_QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMATED",
+               "anticipated": "ESTIMATED", "expected": "ESTIMATED", "planned": "ESTIMATED"}
+_FOLD_RE = re.compile(r"[^a-z0-9]+")
+_BRACKET_NUM_RE = re.compile(r"\s*[\[(]\s*\d{1,3}\s*[\])]\s*")
+
+
+def fold_label(label: str) -> tuple[str, str | None]:
+    """Fold a label for lookup: lower case, '&&' -> 'and', numbering '[1]' and qualifiers removed.
+
+    Returns the folded key and the date/enrollment qualifier the label carried (ACTUAL/ESTIMATED).
+    """
+    text = _BRACKET_NUM_RE.sub(" ", label.replace("&&", " and ").replace("&", " and ")).lower()
+    words = _FOLD_RE.sub(" ", text).split()
+    qualifier = None
+    kept = []
+    for word in words:
+        if word in _QUALIFIERS:
+            qualifier = _QUALIFIERS[word]
+        else:
+            kept.append(word)
+    return " ".join(kept), qualifier
+
+
+LABELS: dict[str, str] = {}
+KINDS: dict[str, Kind] = {}
+for _key, (_kind, _names) in _TABLE.items():
+    KINDS[_key] = _kind
+    for _name in _names:
+        LABELS.setdefault(fold_label(_name)[0], _key)
+_FIRST_WORDS = frozenset({key.split()[0] for key in LABELS if key} | set(_QUALIFIERS))
+
+
+_FIRST_RE = re.compile(r"[a-z0-9]+")
+
+
+def lookup(label: str) -> tuple[str, str | None] | None:
+    """(key, qualifier) for a label as written, or None when it is not a known label."""
+    if len(label) > 70:
+        return None
+    first = _FIRST_RE.search(label[:24].lower())
+    if first is None or first.group() not in _FIRST_WORDS:
+        return None  # cheap reject: most lines start with no label's first word
+    folded, qualifier = fold_label(label)
+    key = LABELS.get(folded)
+    if key is None:
+        return None
+    if qualifier is not None and key not in _QUALIFIED:
+        # "Expected Outcomes", "Actual Status": a qualifier only belongs on dates and enrollment.
+        return None
+    return key, qualifier
+
+
+_QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrollment"}
+
+# Sub-labels that registries print inside a field's block ("Primary Sponsor" / "Name" / value).
+SUBLABELS = frozenset({"name", "details", "address", "identifier", "description", "type", "name of organization",
+                       "organisation", "organization"})
+
+# Sponsor class tags printed beside organization names (CT.gov agency classes).
+CLASS_TAGS = frozenset({"OTHER", "INDUSTRY", "NIH", "FED", "OTHER_GOV", "INDIV", "NETWORK", "UNKNOWN",
+                        "AMBIG", "U.S. FED", "Industry", "Other"})
+
+# Page chrome: copyright lines, source notes, widget words.
+_CHROME_RE = re.compile(
+    r"^(?:(?:This )?(?:content|data|information) (?:was |is )?(?:sourced|obtained|retrieved) from\b.*"
+    r"|View:?$|Show (?:more|less)$|Back to top$)",
+    re.IGNORECASE,
+)
+
+
+# The one-sentence blurb some aggregators print right under a heading ("Review each arm ...").
+_BLURB_RE = re.compile(
+    r"^(?=(?:\S+\s+){7})(?:Review|Explore|Learn|Check|See|Get|Meet|Identify|Find|Understand|Dive|Reach out|"
+    r"Discover|Browse|Additional clinical trials)\b[^.\d]{20,400}\.?$",
+    re.IGNORECASE,
+)
+
+
+_RIGHTS_RE = re.compile(r"all rights reserved|\(c\) ?\d{4}", re.IGNORECASE)
+
+
+def is_chrome(line: str) -> bool:
+    """A line that belongs to the site, not to the trial (copyright, source notes, widget words)."""
+    if len(line) > 200:
+        return False
+    if "©" in line or _RIGHTS_RE.search(line):
+        return True
+    return line[0] in "TtCcDdIiVvSsBb" and bool(_CHROME_RE.match(line))
+
+
+def is_blurb(line: str) -> bool:
+    """The site's description of a section, printed as the first line under its heading."""
+    return bool(_BLURB_RE.match(line))

@@ -1,0 +1,482 @@
+"""The LLM path: any OpenAI-compatible server, through instructor, with bounded retries.
+
+Two retry layers, each bounded and each with one job:
+- HTTP (ours): the openai client runs with `max_retries=0` and an explicit timeout; a transport
+  wrapper retries 429 (honouring Retry-After / retry-after-ms, capped), 5xx, timeouts and
+  connection errors with tenacity (jittered exponential backoff, `max_attempts`). It also counts
+  usage for every response, failed attempts and re-asks included, and enforces the per-document
+  token budget before each request.
+- Answers (instructor): a reply that fails validation (schema, or a quote the document does not
+  contain) goes back to the model, at most `max_reasks` times.
+A document that does not fit the context is split along its sections, never cut. Waits go
+through the module-level `sleep`, so tests can make them instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import httpx2
+import instructor
+import openai
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from extractor.cache import ResponseCache, cache_key
+from extractor.errors import (
+    ConfigError,
+    ContextLengthError,
+    LLMError,
+    LLMResponseError,
+    LLMTransportError,
+    TokenBudgetError,
+    TrialxError,
+)
+from extractor.merge import llm_failed, merge
+from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
+from extractor.result import ExtractionResult, Usage
+from extractor.schema import TrialRecord
+
+__all__ = ["LLMConfig", "LLMBackend", "create_backend", "LLMRecord", "extract_record", "split_document", "estimate_tokens", "sleep",
+           "default_model", "llm_configured"]
+
+# instructor logs every failed attempt at ERROR level; our callers report failures themselves.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = bool(os.environ.get("TRIALX_DEBUG"))
+
+# Patchable wait: tests set `extractor.llm.sleep` to an instant coroutine.
+sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+def default_model() -> str:
+    return os.environ.get("TRIALX_MODEL") or "gpt-4o-mini"
+
+
+def llm_configured(base_url: str | None = None) -> bool:
+    """True when an API key or a base URL is configured (what `--backend auto` asks)."""
+    return bool(base_url or os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
+
+
+def estimate_tokens(text: str) -> int:
+    """chars / 4, rounded up: a deliberately simple, tokenizer-free estimate."""
+    return (len(text) + 3) // 4
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.replace("\\", "").lower()))
+
+
+class LLMRecord(TrialRecord):
+    """The response model: the record plus verbatim quotes, each checked against the document."""
+
+    quotes: dict[str, str] = Field(
+        default_factory=dict,
+        description="field path -> a short verbatim span of the document that states that value",
+    )
+
+    @model_validator(mode="after")
+    def _quotes_in_source(self, info: ValidationInfo) -> "LLMRecord":
+        context = info.context or {}
+        source = context.get("source_text")
+        if not isinstance(source, str):
+            return self
+        folded = _fold(source)
+        bad = [path for path, quote in self.quotes.items() if _fold(quote) and _fold(quote) not in folded]
+        if bad:
+            shown = "; ".join(f"{p}: {self.quotes[p][:80]!r}" for p in bad[:5])
+            raise ValueError(
+                f"these quotes do not occur in the document: {shown}. "
+                "Copy each quote verbatim from the document, or remove it and recheck that value."
+            )
+        return self
+
+    def to_record(self) -> TrialRecord:
+        return TrialRecord.model_validate(self.model_dump(exclude={"quotes"}))
+
+
+SCHEMA_HASH = hashlib.sha256(json.dumps(LLMRecord.model_json_schema(), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class LLMConfig:
+    model: str = field(default_factory=default_model)
+    prompt_version: str = DEFAULT_PROMPT
+    base_url: str | None = None  # else OPENAI_BASE_URL, else OpenAI's
+    api_key: str | None = None  # else OPENAI_API_KEY; never stored or logged
+    mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "tools")  # tools | json_schema | json | md_json (local servers without tools)
+    temperature: float = 0.0
+    max_output_tokens: int | None = None
+    timeout_s: float = 60.0  # per HTTP request
+    max_attempts: int = 4  # HTTP attempts per request (429 / 5xx / timeout / connection)
+    max_reasks: int = 2  # validation re-asks per document part
+    backoff_max_s: float = 20.0
+    retry_after_cap_s: float = 60.0
+    token_budget: int = 300_000  # per document, all attempts
+    max_context_tokens: int = 128_000
+    reserve_output_tokens: int = 8_000
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: {', '.join(MODES)}")
+        if self.max_attempts < 1 or self.max_reasks < 0:
+            raise ConfigError("max_attempts must be >= 1 and max_reasks >= 0")
+
+    def sampling(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "max_tokens": self.max_output_tokens}
+
+
+# --- HTTP layer: retries, usage, budget ----------------------------------------------------
+
+
+@dataclass
+class _Stats:
+    """What one document's requests cost, summed over every attempt."""
+
+    budget: int
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    last_status: int | None = None
+    last_finish: str | None = None
+    last_refusal: str | None = None
+    last_error: str | None = None
+
+
+_STATS: contextvars.ContextVar[_Stats | None] = contextvars.ContextVar("trialx_llm_stats", default=None)
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx2.Response, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    ms = response.headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            return None  # an HTTP date: fall back to our own backoff
+    return None
+
+
+class RetryingTransport(httpx2.AsyncBaseTransport):
+    """Retries one HTTP request (429, 5xx, timeouts, connection errors) and counts its usage."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, config: LLMConfig) -> None:
+        self.inner = inner
+        self.config = config
+        self._backoff = wait_random_exponential(multiplier=0.5, max=config.backoff_max_s)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
+            return min(exc.retry_after, self.config.retry_after_cap_s)
+        return float(self._backoff(state))
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        stats = _STATS.get()
+        try:
+            body = request.content
+        except httpx2.RequestNotRead:  # a streamed body: no estimate, the budget still counts usage
+            body = b""
+        estimate = estimate_tokens(body.decode("utf-8", "replace")) if body else 0
+
+        async def attempt() -> httpx2.Response:
+            if stats is not None:
+                used = stats.input_tokens + stats.output_tokens
+                if used + estimate > stats.budget:
+                    raise TokenBudgetError(
+                        f"token budget of {stats.budget} per document reached ({used} used, next request ~{estimate})",
+                    )
+                stats.requests += 1
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx2.TransportError as exc:
+                if stats is not None:
+                    stats.last_error = f"{type(exc).__name__}"
+                raise
+            if stats is not None:
+                stats.last_status = response.status_code
+            if response.status_code == 429 or response.status_code >= 500:
+                await response.aread()
+                raise _RetryableStatus(response, _retry_after(response) if response.status_code == 429 else None)
+            if response.status_code == 200 and stats is not None:
+                await response.aread()
+                _count(stats, response.content)
+            return response
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type((_RetryableStatus, httpx2.TimeoutException, httpx2.NetworkError)),
+            sleep=lambda seconds: sleep(seconds),
+            reraise=True,
+        )
+        try:
+            return await retrying(attempt)
+        except _RetryableStatus as exc:  # attempts exhausted: let openai raise its typed error
+            return exc.response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _count(stats: _Stats, content: bytes) -> None:
+    try:
+        data = json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return
+    usage = data.get("usage") or {}
+    stats.input_tokens += int(usage.get("prompt_tokens") or 0)
+    stats.output_tokens += int(usage.get("completion_tokens") or 0)
+    choices = data.get("choices") or [{}]
+    stats.last_finish = choices[0].get("finish_reason")
+    stats.last_refusal = (choices[0].get("message") or {}).get("refusal")
+
+
+# --- one request's worth of extraction ------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _classify(exc: BaseException, stats: _Stats, config: LLMConfig) -> LLMError:
+    """Turn whatever openai/instructor raised into one typed, one-line LLMError."""
+    chain = _chain(exc)
+    for e in chain:
+        if isinstance(e, LLMError):
+            return e
+    if stats.last_refusal:
+        return LLMResponseError(f"the model refused: {stats.last_refusal[:120]}")
+    for e in chain:
+        if type(e).__name__ == "IncompleteOutputException" or stats.last_finish == "length":
+            return LLMResponseError("the answer was cut off at the output limit (finish_reason=length)")
+    for e in chain:
+        if isinstance(e, openai.APITimeoutError):
+            return LLMTransportError(f"request timed out after {config.timeout_s:g}s, {stats.requests} attempts")
+        if isinstance(e, openai.APIStatusError):
+            return LLMTransportError(f"HTTP {e.status_code} from the model server after {stats.requests} requests")
+        if isinstance(e, openai.APIConnectionError):
+            return LLMTransportError(f"cannot reach the model server ({stats.last_error or 'connection error'})")
+    first = " ".join(str(exc).split())[:200]
+    return LLMResponseError(f"no valid record after {config.max_reasks + 1} answers: {first}")
+
+
+def _client(config: LLMConfig) -> openai.AsyncOpenAI:
+    api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
+    base_url = config.base_url or os.environ.get("OPENAI_BASE_URL")
+    if not api_key and not base_url:
+        raise ConfigError("the LLM backend needs OPENAI_API_KEY or a base URL (OPENAI_BASE_URL / --base-url)")
+    http = httpx2.AsyncClient(
+        transport=RetryingTransport(httpx2.AsyncHTTPTransport(), config),
+        timeout=httpx2.Timeout(config.timeout_s, connect=min(10.0, config.timeout_s)),
+    )
+    return openai.AsyncOpenAI(
+        api_key=api_key or "not-needed",  # local servers ignore it; the SDK insists on one
+        base_url=base_url,
+        max_retries=0,
+        timeout=config.timeout_s,
+        http_client=http,
+    )
+
+
+async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: str) -> LLMRecord:
+    kwargs: dict[str, Any] = {"temperature": config.temperature}
+    if config.max_output_tokens:
+        kwargs["max_tokens"] = config.max_output_tokens
+    result = await client.create(
+        model=config.model,
+        response_model=LLMRecord,
+        messages=prompt.render(document=part),
+        max_retries=config.max_reasks,
+        context={"source_text": part},
+        **kwargs,
+    )
+    assert isinstance(result, LLMRecord)
+    return result
+
+
+# --- documents longer than the context -----------------------------------------------------
+
+_HEADING = re.compile(r"(?m)^(?=#{1,6} |[A-Z][A-Za-z /&-]{2,60}:?\s*$)")
+
+
+def split_document(text: str, max_chars: int) -> list[str]:
+    """Split along blank lines and headings into parts of at most `max_chars`; never cut a section.
+
+    Raises ContextLengthError when one section alone exceeds the limit.
+    """
+    if len(text) <= max_chars:
+        return [text]
+    sections: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        sections.extend(s for s in _HEADING.split(block) if s.strip())
+    parts: list[str] = []
+    current = ""
+    for section in sections:
+        if len(section) > max_chars:
+            raise ContextLengthError(
+                f"a section of {len(section)} characters does not fit the model context "
+                f"({max_chars} characters of document per request); raise max_context_tokens or shorten it",
+            )
+        joined = f"{current}\n\n{section}" if current else section
+        if len(joined) > max_chars:
+            parts.append(current)
+            current = section
+        else:
+            current = joined
+    if current:
+        parts.append(current)
+    return parts
+
+
+def merge_parts(records: list[TrialRecord]) -> TrialRecord:
+    """Scalars: first non-null; lists: concatenated, duplicates dropped."""
+    merged: dict[str, Any] = {}
+    for name in TrialRecord.model_fields:
+        values = [getattr(r, name) for r in records]
+        if isinstance(values[0], list):
+            out: list[Any] = []
+            seen: list[Any] = []
+            for items in values:
+                for item in items:
+                    key = item.model_dump() if isinstance(item, BaseModel) else item
+                    if key not in seen:
+                        seen.append(key)
+                        out.append(item)
+            merged[name] = out
+        else:
+            merged[name] = next((v for v in values if v is not None), None)
+    return TrialRecord.model_validate(merged)
+
+
+# --- the document-level API -------------------------------------------------------------------
+
+
+@dataclass
+class LLMOutcome:
+    record: TrialRecord
+    usage: Usage
+    quotes: dict[str, str]
+
+
+async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = None) -> LLMOutcome:
+    """The model's record for one document (cached); raises a typed LLMError when it fails for good."""
+    prompt = prompt or load_prompt(config.prompt_version)
+    usage = Usage(model=config.model, prompt_version=prompt.version, prompt_hash=prompt.hash)
+    key = cache_key(model=config.model, prompt_hash=prompt.hash, schema_hash=SCHEMA_HASH, mode=config.mode,
+                    sampling=config.sampling(), text=text)
+    cache = ResponseCache() if config.use_cache else None
+    if cache is not None and (hit := cache.get(key)) is not None:
+        usage.cache_hit = True
+        return LLMOutcome(TrialRecord.model_validate(hit["record"]), usage, dict(hit.get("quotes", {})))
+
+    overhead = estimate_tokens(prompt.system + prompt.user) + estimate_tokens(json.dumps(LLMRecord.model_json_schema()))
+    room = config.max_context_tokens - overhead - config.reserve_output_tokens
+    if room <= 0:
+        raise ContextLengthError(f"the prompt alone does not fit the model context of {config.max_context_tokens} tokens")
+    parts = split_document(text, room * 4)
+
+    stats = _Stats(budget=config.token_budget)
+    token = _STATS.set(stats)
+    started = time.monotonic()
+    try:
+        oai = _client(config)
+        try:
+            client = instructor.from_openai(oai, mode=MODES[config.mode])
+            answers: list[LLMRecord] = []
+            for part in parts:
+                try:
+                    answers.append(await _extract_part(client, prompt, config, part))
+                except TrialxError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
+                    raise _classify(exc, stats, config) from None
+        finally:
+            await oai.close()
+    finally:
+        _STATS.reset(token)
+        usage.requests = stats.requests
+        usage.input_tokens = stats.input_tokens
+        usage.output_tokens = stats.output_tokens
+        usage.latency_s = round(time.monotonic() - started, 3)
+        _last_usage.set(usage)
+
+    records = [a.to_record() for a in answers]
+    record = records[0] if len(records) == 1 else merge_parts(records)
+    quotes: dict[str, str] = {}
+    for a in answers:
+        for path, quote in a.quotes.items():
+            quotes.setdefault(path, quote)
+    if cache is not None:
+        cache.put(key, {"record": record.model_dump(mode="json"), "quotes": quotes},
+                  model=config.model, prompt_hash=prompt.hash)
+    return LLMOutcome(record, usage, quotes)
+
+
+# The usage of the last attempt in this context, so a failure can still report what it cost.
+_last_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("trialx_llm_usage", default=None)
+
+
+class LLMBackend:
+    """The pipeline's LLM plug-in: the model's record merged with the rules', or the rules on failure."""
+
+    name = "llm"
+
+    def __init__(self, config: LLMConfig | None = None) -> None:
+        self.config = config or LLMConfig()
+        self.prompt = load_prompt(self.config.prompt_version)  # a bad prompt fails the run up front
+        if not llm_configured(self.config.base_url) and not self.config.api_key:
+            raise ConfigError("the LLM backend needs OPENAI_API_KEY or a base URL (OPENAI_BASE_URL / --base-url)")
+
+    async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult:
+        _last_usage.set(None)
+        try:
+            outcome = await extract_record(text, self.config, self.prompt)
+        except LLMError as exc:
+            usage = _last_usage.get() or Usage(model=self.config.model, prompt_version=self.prompt.version,
+                                               prompt_hash=self.prompt.hash)
+            return llm_failed(rules, exc, usage)
+        result = merge(outcome.record, rules, text)
+        result.usage = outcome.usage
+        return result
+
+
+def create_backend(settings: Any) -> LLMBackend:
+    """Build the backend from `pipeline.Settings` (model, prompt_version, base_url, use_cache)."""
+    options = {"model": settings.model, "prompt_version": settings.prompt_version, "base_url": settings.base_url,
+               "mode": getattr(settings, "mode", None)}
+    config = LLMConfig(**{k: v for k, v in options.items() if v is not None}, use_cache=settings.use_cache)
+    return LLMBackend(config)

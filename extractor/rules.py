@@ -1,0 +1,419 @@
+"""The deterministic rules extractor: page text -> TrialRecord, no model involved.
+
+It reads only what the page states under a known label (or, for bare values, what a value's
+form makes unambiguous), because the rules also check the LLM: a value given here must be
+right, so a field is left empty rather than guessed. Values go to `TrialRecord` as display
+text; a value the schema rejects empties that field only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from extractor.criteria import split_criteria, split_items
+from extractor.lexicon import CLASS_TAGS, SUBLABELS
+from extractor.parsers import (
+    bare_age,
+    bare_count,
+    bare_enum,
+    is_bare_date,
+    parse_age,
+    parse_age_range,
+    parse_contacts,
+    parse_count,
+    parse_date,
+    parse_design,
+    parse_enum,
+    parse_ids,
+    parse_locations,
+    parse_phases,
+    parse_qualifier,
+    split_values,
+)
+from extractor.schema import (
+    Allocation,
+    InterventionModel,
+    Masking,
+    OverallStatus,
+    PrimaryPurpose,
+    Sex,
+    StudyType,
+    TrialRecord,
+)
+from extractor.sections import Line, Page, Section, segment, strip_marker
+from extractor.tables import arms_and_interventions, outcomes
+
+__all__ = ["extract_rules", "extract_values"]
+
+# A registry's own name printed above the record ("... Clinical Trials Registry", "Search Portal").
+_BANNER_RE = re.compile(r"\bclinical trials? regist(?:ry|er)\b|\bsearch portal\b|\bregistry platform\b",
+                        re.IGNORECASE)
+_BOLD_RE = re.compile(r"\*\*|__")
+# Registry numbers whose form names them; read from the page's header lines only.
+_REGISTRY_ID_RE = re.compile(
+    r"\b(?:ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-\w]{6,20}|CTRI/\d{4}/\d{2,3}/\d{4,6}|\d{4}-\d{6}-\d{2}|"
+    r"DRKS\d{8}|IRCT\d{6,}N\d+|JPRN-\w+|KCT\d{7}|TCTR\d{11}|PACTR\d{15}|NL-OMON\d+|EUCTR[-\w]+)\b"
+)
+_NCT_RE = re.compile(r"\bNCT\d{8}\b", re.IGNORECASE)
+_URL_NCT_RE = re.compile(r"clinicaltrials\.gov/(?:study|ct2/show)/(NCT\d{8})", re.IGNORECASE)
+_NOT_STATED_RE = re.compile(r"^(?:not available|n/?a|none|not applicable|not provided|not stated|-+)\.?$",
+                            re.IGNORECASE)
+# Sections whose lines may hold bare values (enums, dates, counts): headers and design blocks.
+_BARE_KEYS = frozenset({"", "status_block", "design", "eligibility"})
+_DESIGN_SUBLABEL_RE = re.compile(
+    r"\b(allocation|intervention model|assignment|masking|blinding|primary purpose|purpose)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_DESIGN_FIELD = {"allocation": "allocation", "intervention model": "intervention_model",
+                 "assignment": "intervention_model", "masking": "masking", "blinding": "masking",
+                 "primary purpose": "primary_purpose", "purpose": "primary_purpose"}
+_ENUMS: dict[str, Any] = {"allocation": Allocation, "intervention_model": InterventionModel,
+                          "masking": Masking, "primary_purpose": PrimaryPurpose}
+_RP_TYPES = re.compile(r"^(?:sponsor|principal investigator|sponsor-investigator|investigator)$", re.IGNORECASE)
+_YES_NO = {"yes": "Yes", "no": "No"}
+# Requirement-vs-reason cue for unlabelled lists: an item that opens with a reason to be left out.
+_EXCLUSION_CUE_RE = re.compile(
+    r"^(?:history of|known\b|pregnan|breast-?feeding|lactating|allerg|hypersensitiv|received (?:other|prior|any)|"
+    r"prior (?:treatment|therapy)|previous (?:treatment|therapy)|contraindicat|participation in (?:another|other)|"
+    r"currently (?:participating|enrolled)|concurrent|uncontrolled|active (?:infection|bleeding))",
+    re.IGNORECASE,
+)
+
+
+def extract_rules(text: str) -> TrialRecord:
+    """Read a registry page into a TrialRecord using labels, headings and value forms only."""
+    return build_record(extract_values(text))
+
+
+def build_record(values: dict[str, Any]) -> TrialRecord:
+    """Validate field by field: a value the schema rejects is dropped, the rest is kept."""
+    values = {k: v for k, v in values.items() if v not in (None, [], "")}
+    for _ in range(len(values) + 1):
+        try:
+            return TrialRecord(**values)
+        except ValidationError as exc:
+            bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+            if not bad:
+                break
+            for field in bad:
+                values.pop(str(field), None)
+    return TrialRecord()
+
+
+def extract_values(text: str) -> dict[str, Any]:
+    """The display values the rules read, keyed by TrialRecord field (before normalization)."""
+    page = segment(text)
+    out: dict[str, Any] = {}
+    _identifiers(page, out)
+    _titles(page, out)
+    _status_and_dates(page, out)
+    _design(page, out)
+    _lists_and_texts(page, out)
+    _eligibility(page, out)
+    _parties(page, out)
+    arms, interventions = arms_and_interventions(page)
+    out["arms"], out["interventions"] = arms, interventions
+    out["primary_outcomes"] = outcomes(page, "primary_outcomes")
+    out["secondary_outcomes"] = outcomes(page, "secondary_outcomes")
+    out["locations"] = [site for s in page.all("locations") for site in parse_locations(_bare_lines(s.lines))]
+    out["contacts"] = [c for s in page.all("contacts") for c in parse_contacts(_bare_lines(s.lines))]
+    return out
+
+
+def _bare_lines(lines: list[Line]) -> list[str]:
+    return [strip_marker(line.text) for line in lines]
+
+
+def _value(page: Page, key: str) -> tuple[str | None, Section | None]:
+    for section in page.all(key):
+        value = section.value
+        if value and not _NOT_STATED_RE.match(value):
+            return value, section
+    return None, None
+
+
+def _set(out: dict[str, Any], field: str, value: Any) -> None:
+    if value not in (None, [], "") and out.get(field) in (None, [], ""):
+        out[field] = value
+
+
+# ---------------------------------------------------------------- header fields
+
+
+def _identifiers(page: Page, out: dict[str, Any]) -> None:
+    secondary: list[str] = []
+    for key in ("nct_id", "registry_id", "secondary_ids"):
+        for section in page.all(key):
+            lines = _bare_lines(section.lines[:1] if key != "secondary_ids" else section.lines)
+            for ident in parse_ids(lines):
+                if _NCT_RE.fullmatch(ident):
+                    if key != "secondary_ids" or "nct_id" not in out:
+                        _set(out, "nct_id", ident.upper())
+                    if ident.upper() == out.get("nct_id"):
+                        continue
+                if key != "nct_id" and ident not in secondary:
+                    secondary.append(ident)
+    for line in page.sections[0].lines:
+        for ident in _REGISTRY_ID_RE.findall(line.text):
+            if ident not in secondary:
+                secondary.append(ident)
+    if "nct_id" not in out:
+        m = _URL_NCT_RE.search(page.text)
+        if m:
+            out["nct_id"] = m.group(1).upper()
+    out["secondary_ids"] = [s for s in secondary if s.upper() != out.get("nct_id")]
+
+
+def _titles(page: Page, out: dict[str, Any]) -> None:
+    for key in ("brief_title", "official_title", "acronym"):
+        _set(out, key, _value(page, key)[0])
+    if "brief_title" in out:
+        return
+    for line in page.sections[0].lines:
+        text = strip_marker(line.text).lstrip("# ").strip()
+        if len(text.split()) < 4 or len(text) > 400 or " > " in text or " | " in text or "://" in text:
+            continue
+        if _BANNER_RE.search(text):
+            continue
+        if bare_enum(text) or is_bare_date(text) or bare_count(text) is not None:
+            continue
+        out["brief_title"] = text
+        return
+
+
+def _status_and_dates(page: Page, out: dict[str, Any]) -> None:
+    for key in ("overall_status", "recruitment_status"):
+        for section in page.all(key):
+            _set(out, "overall_status", parse_enum(OverallStatus, section.value))
+    _set(out, "why_stopped", _value(page, "why_stopped")[0])
+    for key in ("start_date", "primary_completion_date", "completion_date", "first_posted_date",
+                "last_update_date"):
+        for section in page.all(key):
+            date, qualifier = parse_date(section.value)
+            if date and key not in out:
+                out[key] = date
+                if key.endswith("completion_date") or key == "start_date":
+                    _set(out, f"{key}_type", section.qualifier or qualifier)
+    if "start_date" not in out and "completion_date" not in out:
+        dates = [line.text for s in _bare_sections(page) for line in s.lines if is_bare_date(line.text)]
+        if len(dates) == 2:
+            out["start_date"] = parse_date(dates[0])[0]
+            out["completion_date"] = parse_date(dates[1])[0]
+
+
+def _bare_sections(page: Page) -> list[Section]:
+    return [s for s in page.sections if s.key in _BARE_KEYS]
+
+
+def _design(page: Page, out: dict[str, Any]) -> None:
+    _set(out, "study_type", parse_enum(StudyType, _value(page, "study_type")[0]))
+    for section in page.all("phases"):
+        _set(out, "phases", parse_phases(section.value))
+    for field, enum_cls in _ENUMS.items():
+        _set(out, field, parse_enum(enum_cls, _value(page, field)[0]))
+    for section in page.all("design"):
+        for line in section.lines:
+            text = strip_marker(line.text)
+            parts = _DESIGN_SUBLABEL_RE.split(text)
+            if len(parts) > 1:  # "Allocation: Randomized Masking: Open ..." on one line
+                for label, value in zip(parts[1::2], parts[2::2]):
+                    field = _DESIGN_FIELD[label.lower()]
+                    _set(out, field, parse_enum(_ENUMS[field], value.strip(" ,;.")))
+            elif len(text) <= 150 and not bare_enum(text, design=True):
+                for field, value in parse_design(text).items():
+                    _set(out, field, value)
+    for section in _bare_sections(page):
+        design = section.key == "design"
+        for line in section.lines:
+            text = strip_marker(line.text)
+            found = bare_enum(text, design=design)
+            if found is not None:
+                field, value = found
+                if field == "phases":
+                    out["phases"] = sorted(set(out.get("phases", [])) | set(parse_phases(value)))
+                elif field != "sex":
+                    _set(out, field, value)
+                continue
+            count = bare_count(text)
+            if count is not None:
+                _set(out, "enrollment", count)
+    enrollment, source = _value(page, "enrollment")
+    count = parse_count(enrollment)
+    if count is not None and "enrollment" not in out and source is not None:
+        out["enrollment"] = count
+        _set(out, "enrollment_type", source.qualifier or parse_qualifier(enrollment or ""))
+    _stated_design(page, out)
+
+
+_NONRANDOM_RE = re.compile(r"\bnon-?\s?randomi[sz]ed\b", re.IGNORECASE)
+_RANDOM_RE = re.compile(r"\b(?<!non-)(?<!non)(?<!non )randomi[sz]ed\b", re.IGNORECASE)
+_MASK_RE = re.compile(r"\b(open)[- ]label\b|\b(single|double|triple|quadruple)[- ]blind", re.IGNORECASE)
+_SELF_RE = re.compile(r"\b(?:this|the|a|an)\s+(?:[\w-]+,?\s+){0,5}?(?:non-?\s?)?randomi[sz]ed\b", re.IGNORECASE)
+
+
+def _stated_design(page: Page, out: dict[str, Any]) -> None:
+    """Allocation and masking the title or summary state about this trial ("a randomized, ...")."""
+    texts = [out.get("brief_title") or "", out.get("official_title") or ""]
+    for key in ("brief_summary", "detailed_description"):
+        section = page.first(key)
+        if section is not None:
+            texts.append(" ".join(section.texts()))
+    titles = " ".join(texts[:2])
+    body = " ".join(texts[2:])
+    if "allocation" not in out:
+        nonrandom = _NONRANDOM_RE.search(titles + " " + body)
+        random = _RANDOM_RE.search(titles) or (_SELF_RE.search(body) and _RANDOM_RE.search(body))
+        if nonrandom and not random and _SELF_RE.search(titles + " " + body):
+            out["allocation"] = "Non-Randomized"
+        elif random and not nonrandom:
+            out["allocation"] = "Randomized"
+    if "masking" not in out:
+        found = {"NONE" if m.group(1) else m.group(2).upper() for m in _MASK_RE.finditer(titles + " " + body)}
+        if len(found) == 1:
+            out["masking"] = found.pop()
+
+
+# ---------------------------------------------------------------- lists and long texts
+
+
+def _lists_and_texts(page: Page, out: dict[str, Any]) -> None:
+    for key in ("conditions", "keywords"):
+        values = [v for s in page.all(key) for v in split_values(_bare_lines(s.lines))
+                  if len(v) <= 200 and not _NOT_STATED_RE.match(v)]
+        out[key] = values
+    for key in ("brief_summary", "detailed_description"):
+        section = page.first(key)
+        if section is None or not section.lines:
+            continue
+        text = "\n\n".join(_BOLD_RE.sub("", t) for t in section.texts())
+        if not _NOT_STATED_RE.match(text.strip()):
+            out[key] = text
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def _is_bare_elig(text: str) -> bool:
+    return bare_age(text) or text in ("ALL", "MALE", "FEMALE") or text.lower() in _YES_NO
+
+
+def _eligibility(page: Page, out: dict[str, Any]) -> None:
+    sex, _ = _value(page, "sex")
+    _set(out, "sex", parse_enum(Sex, sex))
+    _set(out, "minimum_age", parse_age(_value(page, "minimum_age")[0]))
+    _set(out, "maximum_age", parse_age(_value(page, "maximum_age")[0]))
+    low, high = parse_age_range(_value(page, "age_range")[0])
+    _set(out, "minimum_age", low)
+    _set(out, "maximum_age", high)
+    healthy, _ = _value(page, "healthy_volunteers")
+    _set(out, "healthy_volunteers", healthy)
+    labelled_ages = "minimum_age" in out or "maximum_age" in out
+
+    inclusion: list[str] = []
+    exclusion: list[str] = []
+    for index, section in enumerate(page.sections):
+        if section.key in ("inclusion", "exclusion"):
+            lines = _take_bare_values(page.stray(index), out)
+            (inclusion if section.key == "inclusion" else exclusion).extend(_items(page, lines))
+    if not inclusion and not exclusion:
+        for section in page.all("eligibility"):
+            index = page.sections.index(section)
+            lines = _take_bare_values(page.stray(index), out)
+            start = next((i for i, line in enumerate(lines) if line.bulleted), None)
+            if start is None:
+                continue
+            inc, exc = split_criteria(_raw(page, lines[start:]))
+            if not exc:
+                inc, exc = _split_unlabelled(inc)
+            inclusion.extend(inc)
+            exclusion.extend(exc)
+            if inclusion:
+                break
+    out["inclusion_criteria"], out["exclusion_criteria"] = inclusion, exclusion
+    if not labelled_ages and "minimum_age" not in out:
+        for item in inclusion:
+            if re.match(r"^(?:aged?\b|\d{1,3}\s*(?:-|–|~|to)\s*\d{1,3}\s*years?\b)", item, re.IGNORECASE):
+                low, high = parse_age_range(item)
+                if low:
+                    out["minimum_age"] = low
+                    _set(out, "maximum_age", high)
+                    break
+
+
+def _take_bare_values(lines: list[Line], out: dict[str, Any]) -> list[Line]:
+    """Strip the trailing run of bare age/sex/yes-no values off a criteria block and read them."""
+    end = len(lines)
+    while end > 0 and _is_bare_elig(strip_marker(lines[end - 1].text)):
+        end -= 1
+    tail = [strip_marker(line.text) for line in lines[end:]]
+    ages = [t for t in tail if bare_age(t)]
+    if len(ages) == 2:
+        _set(out, "minimum_age", ages[0])
+        _set(out, "maximum_age", ages[1])
+    for i, text in enumerate(tail):
+        if text in ("ALL", "MALE", "FEMALE"):
+            _set(out, "sex", text)
+        elif text.lower() in _YES_NO and i > 0 and _is_bare_elig(tail[i - 1]) and text.lower() not in (
+                t.lower() for t in tail[:i]):
+            _set(out, "healthy_volunteers", _YES_NO[text.lower()])
+    return lines[:end]
+
+
+def _raw(page: Page, lines: list[Line]) -> str:
+    """The page text under these lines, indentation and blank lines kept (the splitter reads them)."""
+    if not lines:
+        return ""
+    last = lines[-1]
+    return page.text[lines[0].start: last.start + len(last.text)]
+
+
+def _items(page: Page, lines: list[Line]) -> list[str]:
+    return split_items(_raw(page, lines)) if lines else []
+
+
+def _split_unlabelled(items: list[str]) -> tuple[list[str], list[str]]:
+    """An unlabelled list turns from requirements to reasons at the first reason item, when the
+    reasons that follow are plainly reasons (at least two cue items, none before the turn)."""
+    cues = [i for i, item in enumerate(items) if _EXCLUSION_CUE_RE.match(item)]
+    if len(cues) < 2 or cues[0] == 0:
+        return items, []
+    turn = cues[0]
+    tail = len(items) - turn
+    if len(cues) * 3 < tail:
+        return items, []
+    return items[:turn], items[turn:]
+
+
+# ---------------------------------------------------------------- sponsors and parties
+
+
+def _org(text: str) -> str | None:
+    text = strip_marker(text).strip()
+    if not text or text in CLASS_TAGS or len(text) > 200 or _NOT_STATED_RE.match(text) or text.lower() in SUBLABELS:
+        return None
+    return text
+
+
+def _parties(page: Page, out: dict[str, Any]) -> None:
+    lead, _ = _value(page, "lead_sponsor")
+    _set(out, "lead_sponsor", _org(lead) if lead else None)
+    collaborators: list[str] = []
+    for section in page.all("collaborators"):
+        for value in split_values(_bare_lines(section.lines)):
+            org = _org(value)
+            if org and org not in collaborators:
+                collaborators.append(org)
+    if "lead_sponsor" not in out:
+        for section in page.all("sponsors"):
+            orgs = [o for o in (_org(line.text) for line in section.lines) if o]
+            if orgs and all(not o.endswith(".") for o in orgs):
+                out["lead_sponsor"] = orgs[0]
+                collaborators = collaborators or orgs[1:]
+                break
+    out["collaborators"] = collaborators
+    party, _ = _value(page, "responsible_party")
+    if party and not _RP_TYPES.match(party):
+        out["responsible_party"] = party

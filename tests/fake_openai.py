@@ -1,0 +1,246 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks (no network).
+
+openai 3.x talks through httpx2, which mocking libraries cannot intercept, so the real client,
+instructor and our retry layer run against this server. It speaks `POST /v1/chat/completions`:
+a tool call when the request carries `tools`, JSON content when it carries `response_format`,
+markdown-fenced JSON otherwise. The answer object comes from `responder(request_json)`.
+
+Faults are scheduled per document (keyed by a hash of the first user message, so re-asks of
+one document share a schedule) through `per_document=[...]` (the same schedule for every
+document) or `by_document={key: [...]}`, or by global request count through `by_request=[...]`.
+Fault names: "429", "500", "502", "503", "hang", "not_json", "bad_schema", "length",
+"refusal", "ok". Usage: prompt tokens are estimated as the request body's characters / 4 and
+completion tokens as the answer's characters / 4 (an estimate, not a tokenizer).
+
+Use as a context manager: `with FakeOpenAI(responder) as srv: srv.base_url ...`; leaving it
+stops the server and releases any request still hanging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
+FAULTS = {"429", "500", "502", "503", "hang", "not_json", "bad_schema", "length", "refusal", "ok"}
+
+
+def first_user_message(request: dict[str, Any]) -> str:
+    for message in request.get("messages", []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):  # content parts
+                return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+            return str(content or "")
+    return ""
+
+
+def document_key(request: dict[str, Any]) -> str:
+    """The schedule key of a request: sha256 of its first user message, 16 hex digits."""
+    return hashlib.sha256(first_user_message(request).encode("utf-8")).hexdigest()[:16]
+
+
+def key_for_text(user_message: str) -> str:
+    return hashlib.sha256(user_message.encode("utf-8")).hexdigest()[:16]
+
+
+def key_for_document(document: str, prompt_version: str = "v2") -> str:
+    """The schedule key the requests for `document` will carry under that prompt version."""
+    from extractor.prompts import load_prompt
+
+    return key_for_text(load_prompt(prompt_version).render(document=document)[1]["content"])
+
+
+def document_text(request: dict[str, Any]) -> str:
+    """The document inside `<document>...</document>` of the first user message (or all of it)."""
+    text = first_user_message(request)
+    m = re.search(r"<document>\n?(.*?)\n?</document>", text, flags=re.S)
+    return m.group(1) if m else text
+
+
+def fixed_responder(answer: dict[str, Any]) -> Responder:
+    """Always answer with `answer` (a record dict, optionally with "quotes")."""
+    return lambda request: json.loads(json.dumps(answer))
+
+
+@dataclass
+class Recorded:
+    key: str
+    fault: str
+    body: dict[str, Any]
+    saw_authorization: bool
+    usage: dict[str, int] = field(default_factory=dict)  # what a 200 answer reported
+
+
+@dataclass
+class FakeOpenAI:
+    responder: Responder = field(default_factory=lambda: fixed_responder({}))
+    per_document: list[str] = field(default_factory=list)
+    by_document: dict[str, list[str]] = field(default_factory=dict)
+    by_request: list[str] = field(default_factory=list)
+    latency_s: float = 0.0
+    hang_s: float = 5.0
+    retry_after: str | None = "0"
+    retry_after_ms: str | None = None
+    requests: list[Recorded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for name in [*self.per_document, *self.by_request, *(f for s in self.by_document.values() for f in s)]:
+            if name not in FAULTS:
+                raise ValueError(f"unknown fault {name!r}; known: {sorted(FAULTS)}")
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._counts: dict[str, int] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> "FakeOpenAI":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                fake._handle(self, raw)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "enter the context manager first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def requests_for(self, key: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.key == key]
+
+    # -- behaviour -------------------------------------------------------------------------
+    def _next_fault(self, key: str) -> str:
+        with self._lock:
+            n_global = len(self.requests)
+            n_doc = self._counts.get(key, 0)
+            self._counts[key] = n_doc + 1
+        schedule = self.by_document.get(key, self.per_document)
+        if n_doc < len(schedule):
+            return schedule[n_doc]
+        if n_global < len(self.by_request):
+            return self.by_request[n_global]
+        return "ok"
+
+    def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        if not handler.path.rstrip("/").endswith("/chat/completions"):
+            self._send(handler, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+            return
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            self._send(handler, 400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
+            return
+        key = document_key(body)
+        fault = self._next_fault(key)
+        with self._lock:
+            self.requests.append(Recorded(key, fault, body, "authorization" in {k.lower() for k in handler.headers}))
+        if self.latency_s:
+            self._stop.wait(self.latency_s)
+        if fault == "429":
+            headers = {}
+            if self.retry_after is not None:
+                headers["Retry-After"] = self.retry_after
+            if self.retry_after_ms is not None:
+                headers["retry-after-ms"] = self.retry_after_ms
+            self._send(handler, 429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}, headers)
+            return
+        if fault in {"500", "502", "503"}:
+            self._send(handler, int(fault), {"error": {"message": f"fake server error {fault}", "type": "server_error"}})
+            return
+        if fault == "hang":
+            self._stop.wait(self.hang_s)
+            if self._stop.is_set():
+                return
+        completion = self._completion(body, fault)
+        with self._lock:
+            for rec in reversed(self.requests):
+                if rec.body is body:
+                    rec.usage = dict(completion["usage"])
+                    break
+        self._send(handler, 200, completion)
+
+    def _completion(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
+        answer: Any
+        finish = "stop"
+        refusal = None
+        if fault == "bad_schema":
+            answer = {"enrollment": "lots of people", "overall_status": "SORT_OF_RUNNING", "nct_id": "12345"}
+        else:
+            answer = self.responder(body)
+        text = json.dumps(answer)
+        if fault == "not_json":
+            text = "Sure! The trial looks interesting, but I would rather describe it in prose."
+        if fault == "length":
+            text, finish = text[: max(1, len(text) // 2)], "length"
+        message: dict[str, Any] = {"role": "assistant", "content": None}
+        if fault == "refusal":
+            refusal = "I'm sorry, I can't help with that request."
+            message["refusal"] = refusal
+        elif body.get("tools"):
+            name = body["tools"][0]["function"]["name"]
+            message["tool_calls"] = [
+                {"id": "call_fake_1", "type": "function", "function": {"name": name, "arguments": text}}
+            ]
+            finish = "tool_calls" if finish == "stop" else finish
+        elif body.get("response_format"):
+            message["content"] = text
+        else:
+            message["content"] = f"```json\n{text}\n```" if fault != "not_json" else text
+        prompt_tokens = max(1, len(json.dumps(body.get("messages", [])) + json.dumps(body.get("tools", []))) // 4)
+        completion_tokens = max(1, len(text) // 4)
+        return {
+            "id": f"chatcmpl-fake-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake-model"),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test); nothing to tell it

@@ -1,0 +1,314 @@
+"""Merging the model's record with the rules', refereed by the source text."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Callable
+
+import pytest
+
+from extractor.errors import LLMTransportError
+from extractor.merge import llm_failed, merge
+from extractor.result import ExtractionResult, Usage
+from extractor.schema import TrialRecord
+
+TEXT = """Aspirin After Knee Surgery
+
+NCT ID: NCT04000001
+Other IDs: ASK-2019-01
+Status: Recruiting
+Enrollment: 120 (Estimated)
+Target enrollment was first 300 patients.
+Start Date: 2020-01-15
+Lead Sponsor: University of Exampleton
+
+Inclusion Criteria:
+- Adults scheduled for total knee replacement
+- Able to give consent
+"""
+
+
+def rules(**fields: Any) -> ExtractionResult:
+    return ExtractionResult(id="d", source="d.txt", backend="rules", record=TrialRecord(**fields))
+
+
+def issue_codes(result: ExtractionResult, path: str) -> set[str]:
+    return {i.code for i in result.issues if path in i.paths}
+
+
+def test_agreement_is_both_and_quiet() -> None:
+    result = merge(TrialRecord(nct_id="NCT04000001", enrollment=120), rules(nct_id="NCT04000001", enrollment=120), TEXT)
+    assert result.record.enrollment == 120 and result.backend == "llm"
+    assert result.provenance["enrollment"].source.value == "both" and result.provenance["enrollment"].agreed is True
+    assert not {"LLM_RULES_DISAGREE", "UNGROUNDED_VALUE"} & {i.code for i in result.issues}
+
+
+def test_reliable_disagreement_ungrounded_llm_loses() -> None:
+    result = merge(TrialRecord(enrollment=125), rules(enrollment=120), TEXT)
+    assert result.record.enrollment == 120
+    assert {"LLM_RULES_DISAGREE", "UNGROUNDED_VALUE"} <= issue_codes(result, "enrollment")
+    assert result.provenance["enrollment"].source.value == "rules" and result.provenance["enrollment"].agreed is False
+
+
+def test_reliable_disagreement_both_grounded_rules_win() -> None:
+    result = merge(TrialRecord(enrollment=300), rules(enrollment=120), TEXT)
+    assert result.record.enrollment == 120
+    assert issue_codes(result, "enrollment") == {"LLM_RULES_DISAGREE"}
+
+
+def test_reliable_disagreement_only_llm_grounded_llm_wins() -> None:
+    result = merge(TrialRecord(start_date="2020-01-15"), rules(start_date="2020-01-16"), TEXT)
+    assert result.record.start_date == "2020-01-15"
+    assert "LLM_RULES_DISAGREE" in issue_codes(result, "start_date")
+    assert result.provenance["start_date"].source.value == "llm"
+
+
+def test_ungrounded_reliable_value_without_rules_is_dropped() -> None:
+    result = merge(TrialRecord(overall_status="COMPLETED", start_date="2020-01-15"), rules(), TEXT)
+    assert result.record.overall_status is None
+    msg = next(i.message for i in result.issues if "overall_status" in i.paths)
+    assert "dropped" in msg
+    assert result.record.start_date == "2020-01-15" and result.provenance["start_date"].source.value == "llm"
+
+
+def test_rules_fill_what_the_llm_missed() -> None:
+    result = merge(TrialRecord(), rules(nct_id="NCT04000001"), TEXT)
+    assert result.record.nct_id == "NCT04000001" and result.provenance["nct_id"].source.value == "rules"
+
+
+def test_invented_list_item_is_flagged_on_its_path() -> None:
+    llm = TrialRecord(inclusion_criteria=["Adults scheduled for total knee replacement", "Body mass index below 35",
+                                          "Able to give consent"])
+    result = merge(llm, rules(inclusion_criteria=["Adults scheduled for total knee replacement"]), TEXT)
+    assert len(result.record.inclusion_criteria) == 3  # the model reads lists; kept but flagged
+    assert "UNGROUNDED_VALUE" in issue_codes(result, "inclusion_criteria[1]")
+    assert not issue_codes(result, "inclusion_criteria[0]") and not issue_codes(result, "inclusion_criteria[2]")
+    assert result.provenance["inclusion_criteria[0]"].source.value == "both"
+    assert result.provenance["inclusion_criteria[1]"].source.value == "llm"
+
+
+def test_invented_sponsor_is_replaced_or_flagged() -> None:
+    replaced = merge(TrialRecord(lead_sponsor="Globex Corporation"), rules(lead_sponsor="University of Exampleton"), TEXT)
+    assert replaced.record.lead_sponsor == "University of Exampleton"
+    assert "LLM_RULES_DISAGREE" in issue_codes(replaced, "lead_sponsor")
+    flagged = merge(TrialRecord(lead_sponsor="Globex Corporation"), rules(), TEXT)
+    assert "UNGROUNDED_VALUE" in issue_codes(flagged, "lead_sponsor")
+
+
+def test_invented_secondary_id_is_dropped_and_rules_ids_kept() -> None:
+    result = merge(TrialRecord(secondary_ids=["ZZZ-999"]), rules(secondary_ids=["ASK-2019-01"]), TEXT)
+    assert result.record.secondary_ids == ["ASK-2019-01"]
+    assert "UNGROUNDED_VALUE" in issue_codes(result, "secondary_ids[0]")
+
+
+def test_llm_failed_keeps_the_rules_result() -> None:
+    base = rules(nct_id="NCT04000001", enrollment=120)
+    result = llm_failed(base, LLMTransportError("HTTP 503 from the model server after 4 requests"), Usage(requests=4))
+    assert result.record == base.record and result.backend == "rules" and result.usage.requests == 4
+    issue = next(i for i in result.issues if i.code == "LLM_FAILED")
+    assert issue.severity.value == "warning" and "HTTP 503" in issue.message and "LLM_TRANSPORT" in issue.message
+    assert not base.issues  # the input is not modified
+
+
+# --- planted errors: how many unsupported model values are corrected or flagged ---------------
+
+PAGES: list[tuple[str, dict[str, Any]]] = [
+    (
+        """A Randomized Trial of Vitamin D in Older Adults With Falls
+
+ClinicalTrials.gov ID: NCT05111111
+Sponsor: Northfield University Hospital
+Collaborators: National Institute on Aging
+Study Status: Recruiting
+Study Type: Interventional
+Phase: Phase 3
+Allocation: Randomized
+Masking: Double
+Enrollment (Estimated): 450
+Study Start (Actual): 2022-03-01
+Primary Completion (Estimated): 2025-06-30
+
+Conditions: Falls, Vitamin D Deficiency
+
+Eligibility Criteria
+Inclusion Criteria:
+- Age 70 years or older
+- Serum 25(OH)D below 30 ng/mL
+Exclusion Criteria:
+- Hypercalcemia
+- Kidney stones within 5 years
+
+Sex: All
+Minimum Age: 70 Years
+Accepts Healthy Volunteers: No
+""",
+        {"nct_id": "NCT05111111", "brief_title": "A Randomized Trial of Vitamin D in Older Adults With Falls",
+         "lead_sponsor": "Northfield University Hospital", "collaborators": ["National Institute on Aging"],
+         "overall_status": "RECRUITING", "study_type": "INTERVENTIONAL", "phases": ["PHASE3"],
+         "allocation": "RANDOMIZED", "masking": "DOUBLE", "enrollment": 450, "enrollment_type": "ESTIMATED",
+         "start_date": "2022-03-01", "start_date_type": "ACTUAL", "primary_completion_date": "2025-06-30",
+         "primary_completion_date_type": "ESTIMATED", "conditions": ["Falls", "Vitamin D Deficiency"],
+         "inclusion_criteria": ["Age 70 years or older", "Serum 25(OH)D below 30 ng/mL"],
+         "exclusion_criteria": ["Hypercalcemia", "Kidney stones within 5 years"], "sex": "ALL",
+         "minimum_age": "70 Years", "healthy_volunteers": False},
+    ),
+    (
+        """Exercise Program for Cancer-Related Fatigue (MOVE-CRF)
+
+NCT Number: NCT04222222
+Other Study ID Numbers: CRF-2020-07
+Overall Status: Completed
+Study Type: Interventional
+Phases: Not Applicable
+Enrollment: 88 (Actual)
+Start Date: June 2020
+Completion Date: December 2022 (Actual)
+Lead Sponsor: Riverside Cancer Centre
+
+Eligibility
+Sex: Female
+Minimum Age: 18 Years
+Maximum Age: 75 Years
+Inclusion Criteria:
+1. Breast cancer survivor
+2. Fatigue score of 4 or more
+Exclusion Criteria:
+1. Unstable heart disease
+""",
+        {"nct_id": "NCT04222222", "brief_title": "Exercise Program for Cancer-Related Fatigue (MOVE-CRF)",
+         "acronym": "MOVE-CRF", "secondary_ids": ["CRF-2020-07"], "overall_status": "COMPLETED",
+         "study_type": "INTERVENTIONAL", "phases": ["NA"], "enrollment": 88, "enrollment_type": "ACTUAL",
+         "start_date": "2020-06", "completion_date": "2022-12", "completion_date_type": "ACTUAL",
+         "lead_sponsor": "Riverside Cancer Centre", "sex": "FEMALE", "minimum_age": "18 Years",
+         "maximum_age": "75 Years", "inclusion_criteria": ["Breast cancer survivor", "Fatigue score of 4 or more"],
+         "exclusion_criteria": ["Unstable heart disease"]},
+    ),
+    (
+        """Registry of Pediatric Migraine Outcomes
+
+Registration Number: NCT03333333
+Status: Active, not recruiting
+Study Type: Observational
+Enrollment: 1,200 participants
+Start Date: 2019-09
+Lead Sponsor: Children's Headache Network
+
+Eligibility
+Sex: All
+Minimum Age: 6 Years
+Maximum Age: 17 Years
+Healthy Volunteers: No
+Inclusion Criteria:
+- Diagnosis of migraine by a neurologist
+Exclusion Criteria:
+- Secondary headache disorder
+""",
+        {"nct_id": "NCT03333333", "brief_title": "Registry of Pediatric Migraine Outcomes",
+         "overall_status": "ACTIVE_NOT_RECRUITING", "study_type": "OBSERVATIONAL", "enrollment": 1200,
+         "start_date": "2019-09", "lead_sponsor": "Children's Headache Network", "sex": "ALL",
+         "minimum_age": "6 Years", "maximum_age": "17 Years", "healthy_volunteers": False,
+         "inclusion_criteria": ["Diagnosis of migraine by a neurologist"],
+         "exclusion_criteria": ["Secondary headache disorder"]},
+    ),
+    (
+        """Low-Dose Naltrexone for Fibromyalgia
+
+NCT ID: NCT04444444
+Recruitment Status: Terminated
+Why Stopped: Slow accrual
+Phase 2
+Enrollment: 34 (Actual)
+Study Start: 2018-02-01
+Study Completion: 2019-11-30
+Sponsor: Lakeside Pain Institute
+Responsible Party: Dr. Maria Okafor
+
+Inclusion Criteria
+- Fibromyalgia by 2016 ACR criteria
+- Average pain 4 or more of 10
+Exclusion Criteria
+- Current opioid use
+Sex: All
+Minimum Age: 18 Years
+""",
+        {"nct_id": "NCT04444444", "brief_title": "Low-Dose Naltrexone for Fibromyalgia",
+         "overall_status": "TERMINATED", "why_stopped": "Slow accrual", "phases": ["PHASE2"], "enrollment": 34,
+         "enrollment_type": "ACTUAL", "start_date": "2018-02-01", "completion_date": "2019-11-30",
+         "lead_sponsor": "Lakeside Pain Institute", "responsible_party": "Dr. Maria Okafor", "sex": "ALL",
+         "minimum_age": "18 Years",
+         "inclusion_criteria": ["Fibromyalgia by 2016 ACR criteria", "Average pain 4 or more of 10"],
+         "exclusion_criteria": ["Current opioid use"]},
+    ),
+]
+
+
+def _plant_list(field: str, item: str) -> Callable[[dict[str, Any]], tuple[str, Any]]:
+    def plant(d: dict[str, Any]) -> tuple[str, Any]:
+        d[field] = list(d.get(field, [])) + [item]
+        return f"{field}[{len(d[field]) - 1}]", item
+    return plant
+
+
+def _set(field: str, value: Any) -> Callable[[dict[str, Any]], tuple[str, Any]]:
+    def plant(d: dict[str, Any]) -> tuple[str, Any]:
+        d[field] = value
+        return field, value
+    return plant
+
+
+# Plausible model mistakes, each unsupported by (or contradicting) the page it is planted in.
+PLANTS: list[Callable[[dict[str, Any]], tuple[str, Any]]] = [
+    lambda d: _set("enrollment", d["enrollment"] + 50)(d),
+    _set("lead_sponsor", "Globex Pharmaceuticals"),
+    _plant_list("inclusion_criteria", "Signed informed consent"),
+    _plant_list("exclusion_criteria", "Pregnant or breastfeeding"),
+    lambda d: _set("overall_status", "WITHDRAWN")(d),
+    _set("start_date", "2017-05"),
+    lambda d: _set("nct_id", d["nct_id"][:-1] + ("9" if d["nct_id"][-1] != "9" else "8"))(d),
+    _set("minimum_age", "21 Years"),
+    _set("phases", ["PHASE4"]),
+    _plant_list("collaborators", "Initech Biologics"),
+    _set("masking", "QUADRUPLE"),
+    _set("completion_date", "2031-01-31"),
+]
+
+
+def _caught(result: ExtractionResult, path: str, planted: Any) -> bool:
+    field = path.split("[")[0]
+    flagged = any(p in (path, field) or p.startswith(path + ".") for i in result.issues for p in i.paths)
+    final = result.record.model_dump(mode="json").get(field)
+    if path != field:
+        corrected = planted not in (final or [])
+    else:
+        corrected = final != TrialRecord.model_validate({field: planted}).model_dump(mode="json")[field]
+    return flagged or corrected
+
+
+@pytest.mark.skipif(importlib.util.find_spec("extractor.rules") is None, reason="extractor.rules not written yet")
+def test_planted_errors_are_corrected_or_flagged() -> None:
+    from extractor.pipeline import extract_rules_result
+
+    caught = total = 0
+    missed: list[str] = []
+    for n, (text, truth) in enumerate(PAGES):
+        rules_result = extract_rules_result(f"p{n}", f"p{n}.txt", text)
+        for plant in PLANTS:
+            answer = {k: (list(v) if isinstance(v, list) else v) for k, v in truth.items()}
+            path, planted = plant(answer)
+            result = merge(TrialRecord.model_validate(answer), rules_result, text)
+            total += 1
+            if _caught(result, path, planted):
+                caught += 1
+            else:
+                missed.append(f"page {n}: {path} = {planted!r}")
+    rate = caught / total
+    print(f"planted-error catch rate: {caught}/{total} = {rate:.1%}; missed: {missed}")
+    assert rate >= 0.9, missed
+
+
+def test_correct_answers_survive_the_merge_with_empty_rules() -> None:
+    """With nothing from the rules, a correct answer is kept whole (no false drops)."""
+    for n, (text, truth) in enumerate(PAGES):
+        answer = TrialRecord.model_validate(truth)
+        result = merge(answer, rules(), text)
+        assert result.record == answer, n

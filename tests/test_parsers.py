@@ -1,0 +1,159 @@
+"""Value parsers: each reads what is plainly there and returns nothing for what is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.parsers import (
+    bare_age,
+    bare_count,
+    bare_enum,
+    is_bare_date,
+    parse_age,
+    parse_age_range,
+    parse_contacts,
+    parse_count,
+    parse_date,
+    parse_design,
+    parse_ids,
+    parse_locations,
+    parse_phases,
+    parse_qualifier,
+    split_values,
+)
+from extractor.schema import Allocation, Masking
+from extractor.parsers import parse_enum
+
+
+def test_parse_enum_keeps_display_text_or_none() -> None:
+    assert parse_enum(Allocation, "Randomised") == "Randomised"
+    assert parse_enum(Masking, "Double (Participant, Investigator)") == "Double (Participant, Investigator)"
+    assert parse_enum(Allocation, "Blinded") is None
+    assert parse_enum(Allocation, None) is None
+
+
+def test_parse_phases() -> None:
+    assert parse_phases("Phase 2/Phase 3") == ["PHASE2", "PHASE3"]
+    assert parse_phases("Phase II") == ["PHASE2"]
+    assert parse_phases("Not Applicable") == ["NA"]
+    assert parse_phases("Efficacy") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("RECRUITING", ("overall_status", "RECRUITING")),
+        ("PHASE2", ("phases", "PHASE2")),
+        ("INTERVENTIONAL", ("study_type", "INTERVENTIONAL")),
+        ("RANDOMIZED", ("allocation", "RANDOMIZED")),
+        ("SINGLE_GROUP", ("intervention_model", "SINGLE_GROUP")),
+        ("TREATMENT", ("primary_purpose", "TREATMENT")),
+        ("Phase 1", ("phases", "Phase 1")),
+        ("Terminated", ("overall_status", "Terminated")),
+        ("NONE", None),  # masking only under a design heading
+        ("OTHER", None),  # a sponsor class tag as often as a purpose
+        ("NA", None),
+        ("ALL", None),
+        ("Hepatocellular carcinoma", None),
+    ],
+)
+def test_bare_enum(line: str, expected: tuple[str, str] | None) -> None:
+    assert bare_enum(line) == expected
+
+
+def test_bare_enum_context_tokens() -> None:
+    assert bare_enum("NONE", design=True) == ("masking", "NONE")
+    assert bare_enum("ALL", eligibility=True) == ("sex", "ALL")
+
+
+def test_parse_design_free_text() -> None:
+    assert parse_design("Randomised, parallel, double blind, treatment") == {
+        "allocation": "Randomised", "intervention_model": "parallel", "masking": "double blind",
+        "primary_purpose": "treatment"}
+    assert parse_design("Computer generated sequence") == {}
+
+
+def test_parse_date_and_qualifiers() -> None:
+    assert parse_date("March 2020 (Actual)") == ("2020-03", "ACTUAL")
+    assert parse_date("2025-04-01") == ("2025-04-01", None)
+    assert parse_date("Anticipated: 15/03/2099") == ("2099-03-15", "ESTIMATED")
+    assert parse_date("01/02/2099") == (None, None)  # day and month order cannot be told
+    assert parse_date("soon") == (None, None)
+    assert parse_qualifier("300 (Estimated)") == "ESTIMATED"
+    assert parse_qualifier("300") is None
+
+
+def test_bare_forms() -> None:
+    assert is_bare_date("2027-10-31") and is_bare_date("July 2001")
+    assert not is_bare_date("2 years") and not is_bare_date("NCT01234567")
+    assert bare_count("276 participants") == 276
+    assert bare_count("276") is None
+    assert bare_age("18 Years") and not bare_age("18 years old or more")
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("154", 154), ("1,200 participants", 1200), ("Total Sample Size=\"80\" Sample Size from India=\"80\"", 80),
+     ("approximately 60", 60), ("between 40-60", None), ("Not available", None), ("planned: 30", 30)],
+)
+def test_parse_count(text: str, count: int | None) -> None:
+    assert parse_count(text) == count
+
+
+def test_parse_age() -> None:
+    assert parse_age("18") == "18 years"
+    assert parse_age("18.00 Year(s)") == "18 year"
+    assert parse_age("6 Months") == "6 months"
+    assert parse_age("No limit") is None
+    assert parse_age("> 18 years") is None  # strictly greater: not a stated minimum
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18 Years to 75 Years (Adult, Older Adult)", ("18 years", "75 years")),
+        ("18-75 years", ("18 years", "75 years")),
+        ("Age between 18 to 80 years old, gender not limited;", ("18 years", "80 years")),
+        ("Age ≥18 years old.", ("18 years", None)),
+        ("18 Years and older (Adult)", ("18 years", None)),
+        ("up to 17 years", (None, "17 years")),
+        ("Adult", (None, None)),
+    ],
+)
+def test_parse_age_range(text: str, expected: tuple[str | None, str | None]) -> None:
+    assert parse_age_range(text) == expected
+
+
+def test_parse_ids_and_values() -> None:
+    assert parse_ids(["2024-SR-708", "Identifier Type: -", "org_study_id"]) == ["2024-SR-708"]
+    assert parse_ids(["CTRI/2099/03/012345 [Registered on: 05/03/2099]"]) == ["CTRI/2099/03/012345"]
+    assert parse_ids(["EudraCT: 2099-001234-56; ABC-1"]) == ["2099-001234-56", "ABC-1"]
+    assert split_values(["Pain score; Weight loss", "Pain score"]) == ["Pain score", "Weight loss"]
+
+
+def test_parse_locations_cards_and_repeats() -> None:
+    sites = parse_locations(["Example Cancer Center", "Springfield, Illinois, United States",
+                             "Example Cancer Center", "Springfield, Illinois, United States"])
+    assert sites == [{"facility": "Example Cancer Center", "city": "Springfield", "state": "Illinois",
+                      "country": "United States", "status": None}]
+
+
+def test_parse_locations_country_first_layout() -> None:
+    sites = parse_locations(["India", "Hilltop Dental College, Pune", "RECRUITING", "Pune"])
+    assert sites == [{"facility": "Hilltop Dental College, Pune", "city": "Pune", "state": None,
+                      "country": "India", "status": "RECRUITING"}]
+
+
+def test_parse_locations_needs_a_place() -> None:
+    assert parse_locations(["See location..."]) == []
+
+
+def test_parse_contacts() -> None:
+    contacts = parse_contacts(["Primary", "Ana Lima", "ana@example.org", "+55 11 5555 0101",
+                               "Backup", "Rui Costa", "rui@example.org"])
+    assert contacts == [
+        {"role": "Primary", "name": "Ana Lima", "email": "ana@example.org", "phone": "+55 11 5555 0101"},
+        {"role": "Backup", "name": "Rui Costa", "email": "rui@example.org"},
+    ]
+    labelled = parse_contacts(["Name: Mei Chen", "Telephone: +86 20 5555 0101", "Email: mei@example.org"])
+    assert labelled == [{"name": "Mei Chen", "phone": "+86 20 5555 0101", "email": "mei@example.org"}]

@@ -1,0 +1,224 @@
+"""The rules extractor on registry layouts unlike the seeds, and its agreement with the seeds' gold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor.rules import build_record, extract_rules, extract_values
+from extractor.schema import TrialRecord
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+GOLD = Path(__file__).resolve().parent.parent / "gold" / "records"
+_KEY_FIELD = {"arms": "label", "interventions": "name", "primary_outcomes": "measure",
+              "secondary_outcomes": "measure", "locations": "facility", "contacts": "name"}
+
+
+def _rec(name: str) -> dict[str, Any]:
+    return extract_rules((PAGES / name).read_text(encoding="utf-8")).model_dump(mode="json")
+
+
+def test_anzctr_style_page() -> None:
+    r = _rec("anzctr_style.txt")
+    assert r["secondary_ids"][:2] == ["ACTRN12699000123456", "WALK-KR-07"]
+    assert r["nct_id"] is None
+    assert r["brief_title"] == "Walking programme after knee replacement in older adults"
+    assert r["official_title"].startswith("A randomised controlled trial of a supervised walking")
+    assert r["acronym"] == "WALK-KR"
+    assert (r["overall_status"], r["enrollment"], r["study_type"]) == ("NOT_YET_RECRUITING", 120, "INTERVENTIONAL")
+    assert (r["start_date"], r["start_date_type"]) == ("2099-03-15", "ESTIMATED")
+    assert r["first_posted_date"] == "2099-02-14"
+    assert r["phases"] == ["NA"]
+    assert (r["allocation"], r["primary_purpose"], r["masking"]) == ("RANDOMIZED", "TREATMENT", None)
+    assert (r["sex"], r["minimum_age"], r["maximum_age"], r["healthy_volunteers"]) == ("ALL", "60 Years", None, False)
+    assert r["conditions"] == ["Knee osteoarthritis"]
+    assert r["inclusion_criteria"] == ["Aged 60 years or older", "Primary total knee replacement within the past 8 weeks",
+                                       "Able to walk 10 metres with or without an aid"]
+    assert r["exclusion_criteria"] == ["Revision knee surgery", "Unable to give informed consent"]
+    assert r["primary_outcomes"] == [{"measure": "Timed up and go test", "description": None,
+                                      "time_frame": "Baseline and 12 weeks post-intervention commencement"}]
+    assert r["secondary_outcomes"][0]["time_frame"] == "12 weeks and 6 months"
+    assert r["lead_sponsor"] == "Riverbend General Hospital"
+    assert r["locations"] == [] and r["contacts"] == []
+
+
+def test_who_ictrp_style_page() -> None:
+    r = _rec("who_ictrp_style.txt")
+    assert r["secondary_ids"] == ["ChiCTR2099000777", "HERB-2099-01"]
+    assert r["brief_title"] == "Herbal mouth rinse for oral mucositis during head and neck radiotherapy"
+    assert r["acronym"] == "HERB-OM"
+    assert (r["overall_status"], r["enrollment"], r["phases"]) == ("RECRUITING", 240, ["PHASE2"])
+    assert (r["start_date"], r["first_posted_date"], r["last_update_date"]) == ("2099-07-01", "2099-05-10", None)
+    assert (r["allocation"], r["masking"], r["intervention_model"], r["primary_purpose"]) == (
+        "RANDOMIZED", "DOUBLE", "PARALLEL", "PREVENTION")
+    assert (r["sex"], r["minimum_age"], r["maximum_age"]) == ("ALL", "18 Years", "70 Years")
+    assert r["inclusion_criteria"] == ["Head and neck cancer scheduled for radiotherapy of at least 60 Gy;",
+                                       "Karnofsky score of 70 or more;", "Signed informed consent."]
+    assert r["exclusion_criteria"] == ["Prior radiotherapy to the head and neck;",
+                                       "Known allergy to any herbal ingredient."]
+    assert r["conditions"] == ["Oral mucositis"]
+    assert r["interventions"] == []  # untyped inline list: names cannot be told from doses
+    assert [o["measure"] for o in r["secondary_outcomes"]] == ["Pain score", "Weight loss during radiotherapy"]
+    assert r["lead_sponsor"] == "Lakeside Cancer Hospital"
+    assert r["collaborators"] == ["Hillview Medical University", "Coastal Radiotherapy Institute"]
+    assert r["contacts"] == [{"name": "Mei Chen", "role": None, "email": "mei.chen@example.org",
+                              "phone": "+86 20 5555 0101"}]
+
+
+def test_ctri_style_page() -> None:
+    r = _rec("ctri_style.txt")
+    assert r["secondary_ids"] == ["CTRI/2099/03/012345"]
+    assert r["brief_title"] == "Comparing two pain relief tablets after dental extraction"  # not the site banner
+    assert r["official_title"].startswith("A randomized, open label comparison")
+    assert (r["study_type"], r["phases"], r["enrollment"]) == ("INTERVENTIONAL", ["PHASE4"], 80)
+    assert (r["allocation"], r["intervention_model"], r["masking"]) == ("RANDOMIZED", "PARALLEL", "NONE")
+    assert r["overall_status"] == "NOT_YET_RECRUITING"
+    assert r["start_date"] == "2099-05-21"
+    assert r["last_update_date"] is None  # 12/04/2099: day and month order cannot be told
+    assert (r["sex"], r["minimum_age"], r["maximum_age"]) == ("ALL", "18 Years", "45 Years")
+    assert r["inclusion_criteria"] == ["Patients needing surgical removal of one impacted lower third molar",
+                                       "ASA physical status I"]
+    assert r["exclusion_criteria"] == ["Known allergy to either analgesic", "Pregnant women"]
+    assert r["primary_outcomes"] == [{"measure": "Pain score on a visual analogue scale",
+                                      "time_frame": "6 hours, 24 hours", "description": None}]
+    assert r["lead_sponsor"] == "Hilltop Dental College"
+    assert r["conditions"] == ["Impacted third molar"]
+
+
+def test_ctgov_classic_style_page() -> None:
+    r = _rec("ctgov_classic_style.txt")
+    assert r["nct_id"] == "NCT09912345" and r["secondary_ids"] == ["NWB-PSO-201"]
+    assert (r["overall_status"], r["why_stopped"]) == ("TERMINATED", "Sponsor decision unrelated to safety")
+    assert (r["first_posted_date"], r["last_update_date"]) == ("2098-01-10", "2099-03-03")
+    assert (r["start_date"], r["start_date_type"]) == ("2098-02-01", "ACTUAL")
+    assert (r["primary_completion_date"], r["completion_date"]) == ("2098-12-15", "2099-01-20")
+    assert (r["enrollment"], r["enrollment_type"]) == (84, "ACTUAL")
+    assert (r["allocation"], r["intervention_model"], r["masking"], r["primary_purpose"]) == (
+        "RANDOMIZED", "PARALLEL", "DOUBLE", "TREATMENT")
+    assert (r["study_type"], r["phases"]) == ("INTERVENTIONAL", ["PHASE2"])
+    assert (r["sex"], r["minimum_age"], r["maximum_age"], r["healthy_volunteers"]) == (
+        "ALL", "18 Years", "70 Years", False)
+    assert [(a["label"], a["type"], a["intervention_names"]) for a in r["arms"]] == [
+        ("Fictolimab 100 mg", "EXPERIMENTAL", ["Fictolimab"]), ("Placebo", "PLACEBO_COMPARATOR", ["Placebo"])]
+    assert [(i["name"], i["type"], i["arm_labels"]) for i in r["interventions"]] == [
+        ("Fictolimab", "BIOLOGICAL", ["Fictolimab 100 mg"]), ("Placebo", "OTHER", ["Placebo"])]
+    assert r["primary_outcomes"][0]["time_frame"] == "Week 16"
+    assert r["exclusion_criteria"] == ["Prior treatment with any biological therapy for psoriasis",
+                                       "Known active tuberculosis"]
+    assert (r["lead_sponsor"], r["collaborators"], r["responsible_party"]) == (
+        "Northwind Biologics", ["Example University Dermatology Network"], "Northwind Biologics")
+    assert [(s["facility"], s["city"], s["state"], s["country"]) for s in r["locations"]] == [
+        ("Riverside Skin Clinic", "Springfield", "Illinois", "United States"),
+        ("Harbour Dermatology Centre", "Leeds", None, "United Kingdom")]
+
+
+def test_isrctn_style_markdown_page() -> None:
+    r = _rec("isrctn_style.md")
+    assert r["secondary_ids"] == ["ISRCTN99887766"]
+    assert r["brief_title"] == "Mindful breathing app for exam stress in university students"
+    assert (r["overall_status"], r["acronym"], r["enrollment"]) == ("COMPLETED", "BREATHE-U", 150)
+    assert r["start_date"] is None  # 01/09/2098 is ambiguous
+    assert r["completion_date"] == "2099-06-30"
+    assert r["brief_summary"] == ("Background and study aims\n\nExam stress is common among students. "
+                                  "This study tests a breathing exercise app.")
+    assert r["inclusion_criteria"] == ["Enrolled undergraduate student", "Owns a smartphone"]
+    assert r["exclusion_criteria"] == ["Current treatment for an anxiety disorder"]
+    assert r["lead_sponsor"] == "University of Example" and r["collaborators"] == []
+    assert r["sex"] == "ALL"
+
+
+def test_bare_values_under_headings() -> None:
+    page = ("A Trial Of Something Useful In Adults\nBasic Information\nCOMPLETED\nPHASE3\n40 participants\n"
+            "OBSERVATIONAL\n2020-01-01\n2021-06\nStudy Design\nNON_RANDOMIZED\nNONE\nSponsors\nAcme Pharma\n"
+            "INDUSTRY\nBeta Institute\nOTHER\n")
+    r = extract_rules(page).model_dump(mode="json")
+    assert (r["overall_status"], r["phases"], r["enrollment"], r["study_type"]) == (
+        "COMPLETED", ["PHASE3"], 40, "OBSERVATIONAL")
+    assert (r["start_date"], r["completion_date"], r["start_date_type"]) == ("2020-01-01", "2021-06", None)
+    assert (r["allocation"], r["masking"]) == ("NON_RANDOMIZED", "NONE")
+    assert (r["lead_sponsor"], r["collaborators"]) == ("Acme Pharma", ["Beta Institute"])
+
+
+def test_unlabelled_list_turns_from_requirements_to_reasons() -> None:
+    page = ("Recruitment & Eligibility\n- Status\n- RECRUITING\n- Age 18-70 years\n- Signed consent\n"
+            "- ECOG 0-1\n- History of stroke\n- Known HIV infection\n- Pregnant women\n")
+    r = extract_rules(page).model_dump(mode="json")
+    assert r["inclusion_criteria"] == ["Age 18-70 years", "Signed consent", "ECOG 0-1"]
+    assert r["exclusion_criteria"] == ["History of stroke", "Known HIV infection", "Pregnant women"]
+    assert (r["minimum_age"], r["maximum_age"]) == ("18 Years", "70 Years")
+
+
+def test_requirements_only_list_is_all_inclusion() -> None:
+    r = extract_rules("Eligibility\n• Adults\n• No history of cancer\n• Signed consent\n")
+    assert r.inclusion_criteria == ["Adults", "No history of cancer", "Signed consent"]
+    assert r.exclusion_criteria == []
+
+
+def test_related_trials_ids_are_not_this_trial() -> None:
+    page = "Some Title Of A Study Here\nRelated Clinical Trials\nAnother trial\nNCT01234567\n"
+    assert extract_rules(page).nct_id is None
+
+
+def test_one_bad_value_never_loses_the_record() -> None:
+    record = build_record({"overall_status": "Sort of ongoing", "enrollment": 30, "phases": "Phase 9",
+                           "arms": [{"label": ""}], "brief_title": "Kept"})
+    assert (record.overall_status, record.phases, record.arms) == (None, [], [])
+    assert (record.enrollment, record.brief_title) == (30, "Kept")
+
+
+def test_empty_and_chrome_pages() -> None:
+    assert extract_rules("") == TrialRecord()
+    assert "brief_title" not in extract_values("© 2030 Example Registry Pages. All rights reserved.\n")
+    assert extract_rules("Detailed Description\nNot available\n").detailed_description is None
+
+
+# ---------------------------------------------------------------- seeds against gold
+
+
+def _fold(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [_fold(v) for v in value]
+    return value
+
+
+def agreement(got: dict[str, Any], gold: dict[str, Any]) -> dict[str, bool]:
+    """Per field the gold fills: does the rules' value equal gold's (objects compared by key field)?"""
+    out: dict[str, bool] = {}
+    for field, want in gold.items():
+        if want in (None, [], ""):
+            continue
+        have = got.get(field)
+        if field in _KEY_FIELD:
+            key = _KEY_FIELD[field]
+            out[field] = _fold([x.get(key) for x in have or []]) == _fold([x.get(key) for x in want])
+        else:
+            out[field] = _fold(have) == _fold(want)
+    return out
+
+
+def test_agreement_with_gold_on_seeds(shared_dir: Path) -> None:
+    records = sorted(GOLD.glob("*.json"))
+    if not records:
+        pytest.skip("gold/records has no records yet")
+    total = hits = 0
+    by_field: dict[str, list[int]] = {}
+    for path in records:
+        seed = shared_dir / "seeds" / f"{path.stem}.txt"
+        if not seed.is_file():
+            continue
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        got = extract_rules(seed.read_text(encoding="utf-8")).model_dump(mode="json")
+        for field, ok in agreement(got, gold).items():
+            total += 1
+            hits += ok
+            by_field.setdefault(field, [0, 0])[0] += ok
+            by_field.setdefault(field, [0, 0])[1] += 1
+    if total == 0:
+        pytest.skip("no seed page matches a gold record")
+    weak = {f: f"{h}/{n}" for f, (h, n) in by_field.items() if h < n}
+    assert hits / total >= 0.9, f"agreement {hits}/{total}; fields below full agreement: {weak}"
