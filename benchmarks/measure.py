@@ -68,6 +68,7 @@ class Tokenizer:
             with warnings.catch_warnings():  # its resource loader uses a deprecated importlib API
                 warnings.simplefilter("ignore", DeprecationWarning)
                 self.encoder: Any = bpe_openai.get_encoding("o200k_base")
+                self.encoder.encode("warm")  # the BPE file loads on first use
             self.name = "o200k_base (bpe-openai, offline)"
         except Exception as exc:  # noqa: BLE001
             self.encoder = None

@@ -53,7 +53,8 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "acronym": (Kind.SCALAR, ("Acronym", "Study Acronym", "Trial acronym", "Scientific acronym",
                               "Public acronym", "Abbreviated title")),
     "overall_status": (Kind.SCALAR, ("Overall Status", "Overall study status", "Trial status", "Status",
-                                     "Study Status", "Overall Recruitment Status", "Trial Status")),
+                                     "Study Status", "Overall Recruitment Status", "Trial Status",
+                                     "End of Trial Status")),
     "recruitment_status": (Kind.SCALAR, ("Recruitment status", "Recruiting status", "Recruitment Status",
                                          "Recruitment Status in India", "Status of recruitment",
                                          "Recruitment Status of Trial (India)",
@@ -81,7 +82,8 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "phases": (Kind.SCALAR, ("Phase", "Phases", "Study Phase", "Phase of Trial", "Trial phase",
                              "Phase of study", "Clinical phase")),
     "allocation": (Kind.SCALAR, ("Allocation", "Randomization", "Randomisation", "Allocation to intervention")),
-    "intervention_model": (Kind.SCALAR, ("Intervention Model", "Assignment", "Intervention Assignment")),
+    "intervention_model": (Kind.SCALAR, ("Intervention Model", "Assignment", "Intervention Assignment",
+                                         "Interventional Model")),
     "masking": (Kind.SCALAR, ("Masking", "Blinding", "Masking/Blinding", "Blinding/Masking", "Masking / blinding")),
     "primary_purpose": (Kind.SCALAR, ("Primary Purpose", "Purpose", "Study Purpose", "Purpose of the study")),
     "design": (Kind.BLOCK, ("Study Design", "Study design", "Design", "Trial design", "Study Design Info",
@@ -90,6 +92,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                  "Target Sample Size", "Sample size", "Number of subjects",
                                  "Number of participants", "Target number of participants",
                                  "Total final enrolment", "Final Enrollment", "Planned sample size",
+                                 "In the whole clinical trial",
                                  "Anticipated sample size", "Expected number of subjects",
                                  "Number of Participants", "Total Sample Size")),
     "conditions": (Kind.BLOCK, ("Conditions", "Condition", "Health condition(s) or problem(s) studied",
@@ -140,7 +143,8 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                  "Recruitment & Eligibility", "Key inclusion & exclusion criteria",
                                  "Inclusion & exclusion criteria", "Inclusion and exclusion criteria",
                                  "Eligibility criteria", "Participants", "Who can participate",
-                                 "Eligibility and Recruitment", "Participant information")),
+                                 "Eligibility and Recruitment", "Participant information",
+                                 "Participation Criteria")),
     "lead_sponsor": (Kind.SCALAR, ("Lead Sponsor", "Sponsor", "Primary sponsor", "Name of Sponsor",
                                    "Primary Sponsor", "Leads", "Lead", "Sponsor name", "Primary sponsor name",
                                    "Sponsor organisation", "Sponsor organization", "Lead Organization")),
@@ -148,7 +152,8 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                    "Secondary Sponsor", "Secondary sponsor name", "Co-sponsor",
                                    "Collaborating organisations")),
     "sponsors": (Kind.BLOCK, ("Sponsors", "Sponsor/Collaborators", "Sponsors and Collaborators",
-                              "Sponsor Information", "Sponsors/Collaborators")),
+                              "Sponsor Information", "Sponsors/Collaborators",
+                              "Collaborators and Investigators")),
     "responsible_party": (Kind.SCALAR, ("Responsible Party", "Information provided by (Responsible Party)",
                                         "Information provided by", "Responsible party")),
     "locations": (Kind.BLOCK, ("Locations", "Location", "Trial Locations", "Study Locations", "Other Locations",
@@ -163,7 +168,9 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "status_block": (Kind.BLOCK, ("Basic Information", "Timeline", "Study Status Info",
                                   "Recruitment", "Trial Details", "Study Details", "Study Overview",
                                   "Key Information", "Dates", "Study Dates", "Status and Dates",
-                                  "Recruitment Information", "Study & Design", "Trial information")),
+                                  "Recruitment Information", "Study & Design", "Trial information",
+                                  "Study Overview", "Study Plan", "Study Registration Dates",
+                                  "Study Record Updates")),
     # Sections the rules read nothing from; they stop the previous section.
     "ignore": (Kind.BLOCK, ("Study Results", "Related Clinical Trials", "More Related Trials",
                             "Related Therapeutic Areas", "Facility Contacts", "Related Trials",
@@ -186,6 +193,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
 _QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMATED",
                "anticipated": "ESTIMATED", "expected": "ESTIMATED", "planned": "ESTIMATED"}
 _FOLD_RE = re.compile(r"[^a-z0-9]+")
+_SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+")
 _BRACKET_NUM_RE = re.compile(r"\s*[\[(]\s*\d{1,3}\s*[\])]\s*")
 
 
@@ -194,6 +202,7 @@ def fold_label(label: str) -> tuple[str, str | None]:
 
     Returns the folded key and the date/enrollment qualifier the label carried (ACTUAL/ESTIMATED).
     """
+    label = _SECTION_CODE_RE.sub("", label)  # EU CTR numbers its labels: "A.3 Full title of the trial"
     text = _BRACKET_NUM_RE.sub(" ", label.replace("&&", " and ").replace("&", " and ")).lower()
     words = _FOLD_RE.sub(" ", text).split()
     qualifier = None
@@ -222,6 +231,8 @@ def lookup(label: str) -> tuple[str, str | None] | None:
     """(key, qualifier) for a label as written, or None when it is not a known label."""
     if len(label) > 70:
         return None
+    if label[:1] in "ABCDEFGHIJKLMNOP" and label[1:2] == ".":
+        label = _SECTION_CODE_RE.sub("", label)
     first = _FIRST_RE.search(label[:24].lower())
     if first is None or first.group() not in _FIRST_WORDS:
         return None  # cheap reject: most lines start with no label's first word
@@ -235,7 +246,8 @@ def lookup(label: str) -> tuple[str, str | None] | None:
     return key, qualifier
 
 
-_QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrollment"}
+_QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrollment", "first_posted_date",
+              "last_update_date"}
 
 # Sub-labels that registries print inside a field's block ("Primary Sponsor" / "Name" / value).
 SUBLABELS = frozenset({"name", "details", "address", "identifier", "description", "type", "name of organization",
@@ -248,7 +260,7 @@ CLASS_TAGS = frozenset({"OTHER", "INDUSTRY", "NIH", "FED", "OTHER_GOV", "INDIV",
 # Page chrome: copyright lines, source notes, widget words.
 _CHROME_RE = re.compile(
     r"^(?:(?:This )?(?:content|data|information) (?:was |is )?(?:sourced|obtained|retrieved) from\b.*"
-    r"|View:?$|Show (?:more|less)$|Back to top$)",
+    r"|View:?$|Show (?:more|less)$|Back to top$|Skip to (?:main )?content$|(?:Sign|Log) ?in$|Menu$)",
     re.IGNORECASE,
 )
 
@@ -270,7 +282,7 @@ def is_chrome(line: str) -> bool:
         return False
     if "©" in line or _RIGHTS_RE.search(line):
         return True
-    return line[0] in "TtCcDdIiVvSsBb" and bool(_CHROME_RE.match(line))
+    return line[0] in "TtCcDdIiVvSsBbLlMm" and bool(_CHROME_RE.match(line))
 
 
 def is_blurb(line: str) -> bool:

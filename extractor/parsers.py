@@ -115,7 +115,7 @@ def parse_design(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for piece in _DESIGN_SPLIT_RE.split(text):
         piece = piece.strip().rstrip(".")
-        if not piece or piece.upper() in {"NA", "N/A", "OTHER", "NONE"}:
+        if not piece or len(piece) > 40 or piece.upper() in {"NA", "N/A", "OTHER", "NONE"}:
             continue
         fields = [f for f, cls in _DESIGN_FIELDS if parse_enum(cls, piece) is not None]
         if len(fields) == 1 and fields[0] not in found:
@@ -230,6 +230,10 @@ _MIN_ONLY_RE = re.compile(
 )
 
 
+_MIN_WORD_RE = re.compile(r"\bmin(?:imum)?\.?\s*age\s*[:：]?\s*(\d{1,3})\s*(years?|months?)?", re.IGNORECASE)
+_MAX_WORD_RE = re.compile(r"\bmax(?:imum)?\.?\s*age\s*[:：]?\s*(\d{1,3})\s*(years?|months?)?", re.IGNORECASE)
+
+
 def parse_age_range(text: str | None) -> tuple[str | None, str | None]:
     """("18 years", "75 years") from "18 Years to 75 Years (Adult)", "18-75", "Age ≥18 years old"."""
     if not text:
@@ -247,6 +251,11 @@ def parse_age_range(text: str | None) -> tuple[str | None, str | None]:
     m = re.match(r"^(?:up\s+to|≤|<=)\s*(\d{1,3})\s*(years?|months?)\b", text, re.IGNORECASE)
     if m:
         return None, parse_age(f"{m.group(1)} {m.group(2)}")
+    low = _MIN_WORD_RE.search(text)
+    high = _MAX_WORD_RE.search(text)
+    if low or high:  # "Min age: 18 years, Max age: 75 years"
+        return (parse_age(f"{low.group(1)} {low.group(2) or 'years'}") if low else None,
+                parse_age(f"{high.group(1)} {high.group(2) or 'years'}") if high else None)
     return None, None
 
 
@@ -263,7 +272,7 @@ def parse_ids(lines: list[str]) -> list[str]:
         for piece in re.split(r"\s*[;,]\s*", line):
             piece = re.sub(r"^[A-Za-z .]{2,40}:\s*", "", piece).strip()
             piece = re.sub(r"\s*[\[(][^\])]*[\])]?$", "", piece)  # "CTRI/2099/03/1 [Registered on: …]"
-            if _ID_RE.match(piece) and piece not in out:
+            if _ID_RE.match(piece) and piece not in out and not is_bare_date(piece):
                 out.append(piece)
     return out
 
@@ -300,17 +309,19 @@ _STATUS_TOKENS = {m.value for m in OverallStatus}
 def _place(line: str) -> tuple[str | None, str | None, str] | None:
     """(city, state, country) for "City, State, Country" / "City, Country" lines."""
     parts = [p.strip() for p in line.split(",")]
+    parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
     if len(parts) >= 2 and ", ".join(parts[-2:]) in COUNTRIES:
         parts = parts[:-2] + [", ".join(parts[-2:])]
     if not 2 <= len(parts) <= 3 or parts[-1] not in COUNTRIES or any(not p or len(p) > 40 for p in parts):
         return None
-    if any(re.search(r"\d", p) and not re.fullmatch(r"[A-Z]{2} ?\d{3,5}(?:-\d{4})?|\d{4,6}", p) for p in parts):
+    if any(re.search(r"\d", p) for p in parts):
         return None
     city = parts[0]
     state = parts[1] if len(parts) == 3 else None
     return city, state, parts[-1]
 
 
+_POSTCODE_RE = re.compile(r"[A-Z]{0,2} ?\d{3,6}(?:-\d{3,4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
 _SHORT_NAME_RE = re.compile(r"^[A-Z][\w'.-]*(?:[ -][A-Z][\w'.-]*){0,2}$")
 
 
@@ -342,8 +353,8 @@ def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
                 and _SHORT_NAME_RE.match(line) and country):
             current["city"] = line
             continue
-        if len(line) > 150 or re.match(r"^(?:contact|phone|email|tel)\b", line, re.IGNORECASE):
-            continue
+        if len(line) > 150 or ":" in line:
+            continue  # "Contact: …", "Principal Investigator: …" are not sites
         current = {"facility": line, "city": None, "state": None, "country": country, "status": None}
         sites.append(current)
     out: list[dict[str, str | None]] = []

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from extractor.criteria import split_criteria, split_items
-from extractor.lexicon import CLASS_TAGS, SUBLABELS
+from extractor.lexicon import CLASS_TAGS, SUBLABELS, lookup
 from extractor.parsers import (
     bare_age,
     bare_count,
@@ -51,12 +51,18 @@ __all__ = ["extract_rules", "extract_values"]
 # A registry's own name printed above the record ("... Clinical Trials Registry", "Search Portal").
 _BANNER_RE = re.compile(r"\bclinical trials? regist(?:ry|er)\b|\bsearch portal\b|\bregistry platform\b",
                         re.IGNORECASE)
+_NAV_SEPS = (" > ", " | ", " / ", " » ", " › ")
+# Words that make a design phrase about some other trial ("a previous randomized trial").
+_OTHER_TRIAL_RE = re.compile(r"\b(?:previous|prior|earlier|published|other|meta-?analys\w*|several|many|large)\b",
+                             re.IGNORECASE)
+_HEADING_WORD_RE = re.compile(r"inclusion|exclusion", re.IGNORECASE)
 _BOLD_RE = re.compile(r"\*\*|__")
 # Registry numbers whose form names them; read from the page's header lines only.
 _REGISTRY_ID_RE = re.compile(
     r"\b(?:ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-\w]{6,20}|CTRI/\d{4}/\d{2,3}/\d{4,6}|\d{4}-\d{6}-\d{2}|"
     r"DRKS\d{8}|IRCT\d{6,}N\d+|JPRN-\w+|KCT\d{7}|TCTR\d{11}|PACTR\d{15}|NL-OMON\d+|EUCTR[-\w]+)\b"
 )
+_SPACED_ID_RE = re.compile(r"^(.{2,40}?)\s*[:：]?\s+([A-Za-z]*\d[\w/.-]{3,40})$")
 _NCT_RE = re.compile(r"\bNCT\d{8}\b", re.IGNORECASE)
 _URL_NCT_RE = re.compile(r"clinicaltrials\.gov/(?:study|ct2/show)/(NCT\d{8})", re.IGNORECASE)
 _NOT_STATED_RE = re.compile(r"^(?:not available|n/?a|none|not applicable|not provided|not stated|-+)\.?$",
@@ -157,6 +163,14 @@ def _identifiers(page: Page, out: dict[str, Any]) -> None:
                 if key != "nct_id" and ident not in secondary:
                     secondary.append(ident)
     for line in page.sections[0].lines:
+        labelled = _SPACED_ID_RE.match(line.text)  # "ClinicalTrials.gov ID NCT01234567"
+        found = lookup(labelled.group(1)) if labelled else None
+        if labelled and found and found[0] in ("nct_id", "registry_id"):
+            ident = labelled.group(2)
+            if _NCT_RE.fullmatch(ident):
+                _set(out, "nct_id", ident.upper())
+            elif ident not in secondary:
+                secondary.append(ident)
         for ident in _REGISTRY_ID_RE.findall(line.text):
             if ident not in secondary:
                 secondary.append(ident)
@@ -174,7 +188,7 @@ def _titles(page: Page, out: dict[str, Any]) -> None:
         return
     for line in page.sections[0].lines:
         text = strip_marker(line.text).lstrip("# ").strip()
-        if len(text.split()) < 4 or len(text) > 400 or " > " in text or " | " in text or "://" in text:
+        if len(text.split()) < 4 or len(text) > 400 or "://" in text or any(sep in text for sep in _NAV_SEPS):
             continue
         if _BANNER_RE.search(text):
             continue
@@ -204,6 +218,17 @@ def _status_and_dates(page: Page, out: dict[str, Any]) -> None:
             out["completion_date"] = parse_date(dates[1])[0]
 
 
+def _enrollment(page: Page) -> tuple[str | None, Section | None]:
+    """The enrollment value; when labels disagree (per-group sizes) only a stated total counts."""
+    found = [(s.value, s) for s in page.all("enrollment") if parse_count(s.value) is not None]
+    if not found:
+        return None, None
+    totals = [f for f in found if "total" in f[1].label.lower()]
+    if len({parse_count(v) for v, _ in found}) == 1:
+        return found[0]
+    return totals[0] if totals else (None, None)
+
+
 def _bare_sections(page: Page) -> list[Section]:
     return [s for s in page.sections if s.key in _BARE_KEYS]
 
@@ -211,7 +236,13 @@ def _bare_sections(page: Page) -> list[Section]:
 def _design(page: Page, out: dict[str, Any]) -> None:
     _set(out, "study_type", parse_enum(StudyType, _value(page, "study_type")[0]))
     for section in page.all("phases"):
-        _set(out, "phases", parse_phases(section.value))
+        phases: list[str] = []
+        for line in section.lines:  # "Phase 2" and "Phase 3" on lines of their own
+            found = parse_phases(strip_marker(line.text))
+            if not found:
+                break
+            phases.extend(found)
+        _set(out, "phases", phases)
     for field, enum_cls in _ENUMS.items():
         _set(out, field, parse_enum(enum_cls, _value(page, field)[0]))
     for section in page.all("design"):
@@ -229,9 +260,9 @@ def _design(page: Page, out: dict[str, Any]) -> None:
         design = section.key == "design"
         for line in section.lines:
             text = strip_marker(line.text)
-            found = bare_enum(text, design=design)
-            if found is not None:
-                field, value = found
+            token = bare_enum(text, design=design)
+            if token is not None:
+                field, value = token
                 if field == "phases":
                     out["phases"] = sorted(set(out.get("phases", [])) | set(parse_phases(value)))
                 elif field != "sex":
@@ -240,7 +271,7 @@ def _design(page: Page, out: dict[str, Any]) -> None:
             count = bare_count(text)
             if count is not None:
                 _set(out, "enrollment", count)
-    enrollment, source = _value(page, "enrollment")
+    enrollment, source = _enrollment(page)
     count = parse_count(enrollment)
     if count is not None and "enrollment" not in out and source is not None:
         out["enrollment"] = count
@@ -263,17 +294,28 @@ def _stated_design(page: Page, out: dict[str, Any]) -> None:
             texts.append(" ".join(section.texts()))
     titles = " ".join(texts[:2])
     body = " ".join(texts[2:])
+    text = titles + " " + body
     if "allocation" not in out:
-        nonrandom = _NONRANDOM_RE.search(titles + " " + body)
-        random = _RANDOM_RE.search(titles) or (_SELF_RE.search(body) and _RANDOM_RE.search(body))
-        if nonrandom and not random and _SELF_RE.search(titles + " " + body):
+        said = {"non" if _NONRANDOM_RE.search(m.group()[-20:]) else "yes"
+                for m in _SELF_RE.finditer(text) if _about_this_trial(text, m.start(), m.group())}
+        if _RANDOM_RE.search(titles) and not _NONRANDOM_RE.search(titles):
+            said.add("yes")
+        if said == {"non"}:
             out["allocation"] = "Non-Randomized"
-        elif random and not nonrandom:
+        elif said == {"yes"}:
             out["allocation"] = "Randomized"
     if "masking" not in out:
-        found = {"NONE" if m.group(1) else m.group(2).upper() for m in _MASK_RE.finditer(titles + " " + body)}
+        found = {"NONE" if m.group(1) else m.group(2).upper() for m in _MASK_RE.finditer(text)
+                 if _about_this_trial(text, m.start(), m.group())}
         if len(found) == 1:
             out["masking"] = found.pop()
+
+
+def _about_this_trial(text: str, start: int, phrase: str) -> bool:
+    """No word in the phrase or just before it (same sentence) points at another trial."""
+    before = text[max(0, start - 60): start]
+    before = before[before.rfind(".") + 1:]
+    return not _OTHER_TRIAL_RE.search(before + " " + phrase)
 
 
 # ---------------------------------------------------------------- lists and long texts
@@ -325,7 +367,8 @@ def _eligibility(page: Page, out: dict[str, Any]) -> None:
             start = next((i for i, line in enumerate(lines) if line.bulleted), None)
             if start is None:
                 continue
-            inc, exc = split_criteria(_raw(page, lines[start:]))
+            raw = _raw(page, lines[start:])
+            inc, exc = split_criteria(raw) if _HEADING_WORD_RE.search(raw) else (split_items(raw), [])
             if not exc:
                 inc, exc = _split_unlabelled(inc)
             inclusion.extend(inc)
@@ -415,5 +458,6 @@ def _parties(page: Page, out: dict[str, Any]) -> None:
                 break
     out["collaborators"] = collaborators
     party, _ = _value(page, "responsible_party")
+    party = re.sub(r"\s*\(Responsible Party\)$", "", party or "", flags=re.IGNORECASE)
     if party and not _RP_TYPES.match(party):
         out["responsible_party"] = party

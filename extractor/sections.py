@@ -19,7 +19,7 @@ _NUMBERED_RE = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[\u2460-\u2473])\s*\S
 _MARKER_RE = re.compile(r"^(?:#{1,6}\s+|[-*•·▪●◦⁃]\s+)")
 _BOLD_RE = re.compile(r"\*\*|__")
 _FLAG_RE = re.compile(r"^[\U0001F1E6-\U0001F1FF\s]+")
-_COLON_RE = re.compile(r"\s*[:：]\s*")
+_COLON_RE = re.compile(r"\s*[:：]\s*|\s*\t\s*")  # "Label: value", and table cells kept apart by tabs
 # Sections in which "Label: value" lines are criteria text, not fields.
 _CRITERIA_KEYS = frozenset({"inclusion", "exclusion"})
 
@@ -134,6 +134,12 @@ def segment(text: str) -> Page:
             fresh = False
             continue
         fresh = False
+        if stripped[0] == "|" and not stripped.strip("|-: "):
+            continue  # a markdown table's rule line
+        if stripped[0] == "|" and stripped.count("|") == 3:  # a markdown table row "| Phase | Phase 2 |"
+            cells = stripped.strip("|").split("|")
+            stripped = f"{cells[0].strip()}: {cells[1].strip()}" if cells[1].strip() else cells[0].strip()
+            start += raw[start - line_start:].find(cells[0].strip())
         first = stripped[0]
         numbered = (first.isdigit() or first in "(\u2460\u2461\u2462\u2463\u2464") and bool(_NUMBERED_RE.match(stripped))
         bulleted = numbered or (first in _MARKER_CHARS and bool(_MARKER_RE.match(stripped)))

@@ -90,18 +90,16 @@ _SPACED_TIME_RE = re.compile(
     rf"(?:(?:-|–|to)\s*\d+\s*)?{_UNIT}\b(?:\s*(?:,|and|or|/)\s*[1-9]\d*\s*-?\s*{_UNIT}\b)*)",
     re.IGNORECASE,
 )
+# Where a glued time frame may begin: a digit or a capital stuck to the text before it.
+_GLUE_RE = re.compile(r"(?<=\S)(?=[1-9])|(?<=[a-z)\].])(?=[A-Z])")
 _DANGLING_RE = re.compile(r"\b(?:at|in|within|by|after|over|to|of|for|and|per|every)$", re.IGNORECASE)
 
 
 def split_timeframe(row: str) -> tuple[str, str | None]:
     """Split a glued "measure + time frame" cell pair: "Overall survival3 years, 5 years"."""
-    for i in range(1, len(row)):
-        prev, ch = row[i - 1], row[i]
-        if prev.isspace():
-            continue
-        if ch.isdigit() and _TIME_NUM_RE.match(row, i):
-            return row[:i].strip(), row[i:].strip()
-        if ch.isupper() and (prev.islower() or prev in ").]") and _TIME_WORD_RE.match(row, i):
+    for m in _GLUE_RE.finditer(row):
+        i = m.start()
+        if (_TIME_NUM_RE if row[i].isdigit() else _TIME_WORD_RE).match(row, i):
             return row[:i].strip(), row[i:].strip()
     return row.strip(), None
 
@@ -163,8 +161,11 @@ def arms_and_interventions(page: Page) -> tuple[list[dict[str, Any]], list[dict[
                 current["intervention_names"].append(text)
                 nxt = lines[i + 1] if i + 1 < len(lines) else None
                 skip = nxt is not None and nxt == by_name[text]["description"]
-            elif typed is not None and current is not None:
+            elif typed is not None and current is not None:  # "Drug: X" inside an arm block
                 current["intervention_names"].append(typed[1])
+                if typed[1] not in by_name:
+                    by_name[typed[1]] = {"type": typed[0], "name": typed[1], "description": None}
+                    interventions.append(by_name[typed[1]])
             elif current is not None and current["description"] is None and _is_prose(text):
                 current["description"] = text
             elif _is_name(text):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from extractor.rules import build_record, extract_rules, extract_values
-from extractor.schema import TrialRecord
+from extractor.schema import OverallStatus, TrialRecord
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLD = Path(__file__).resolve().parent.parent / "gold" / "records"
@@ -130,6 +130,44 @@ def test_isrctn_style_markdown_page() -> None:
     assert r["sex"] == "ALL"
 
 
+def test_ctgov_new_style_page() -> None:
+    r = _rec("ctgov_new_style.txt")
+    assert r["nct_id"] == "NCT09876543" and r["secondary_ids"] == ["ESU-NECK-01"]
+    assert r["brief_title"] == "Gentle Stretching for Chronic Neck Pain in Office Workers"  # not "Skip to …"
+    assert (r["start_date"], r["start_date_type"]) == ("2098-04-01", "ACTUAL")
+    assert (r["primary_completion_date"], r["primary_completion_date_type"]) == ("2099-12", "ESTIMATED")
+    assert (r["completion_date"], r["completion_date_type"]) == ("2100-06", "ESTIMATED")
+    assert (r["first_posted_date"], r["last_update_date"]) == ("2098-03-15", "2099-02-11")
+    assert (r["enrollment"], r["enrollment_type"], r["phases"]) == (90, "ESTIMATED", ["NA"])
+    assert (r["allocation"], r["intervention_model"], r["masking"], r["primary_purpose"]) == (
+        "RANDOMIZED", "PARALLEL", "NONE", "TREATMENT")
+    assert r["conditions"] == ["Neck Pain", "Chronic Pain"] and r["keywords"] == ["stretching", "office work"]
+    assert (r["minimum_age"], r["maximum_age"], r["sex"], r["healthy_volunteers"]) == (
+        "18 Years", "65 Years", "ALL", False)
+    assert [(a["label"], a["type"], a["intervention_names"]) for a in r["arms"]] == [
+        ("Stretching", "EXPERIMENTAL", ["Stretching routine"]), ("Usual activity", "NO_INTERVENTION", [])]
+    assert [(i["name"], i["type"], i["arm_labels"]) for i in r["interventions"]] == [
+        ("Stretching routine", "BEHAVIORAL", ["Stretching"])]
+    assert (r["lead_sponsor"], r["collaborators"]) == ("Example State University", ["Northside Physiotherapy Clinic"])
+    assert r["responsible_party"] == "Dana Rivers, Example State University"
+    assert r["inclusion_criteria"] == ["Neck pain for at least 3 months", "Works at a desk at least 20 hours a week"]
+
+
+def test_eu_ctr_numbered_labels() -> None:
+    page = ("A.2 EudraCT number: 2099-001234-56\nA.3 Full title of the trial: A study of X in Y\n"
+            "B.1.1 Name of Sponsor: Example Pharma AG\nP. End of Trial Status: Completed\n")
+    r = extract_rules(page)
+    assert r.secondary_ids == ["2099-001234-56"]
+    assert (r.official_title, r.lead_sponsor, r.overall_status) == ("A study of X in Y", "Example Pharma AG",
+                                                                    OverallStatus.COMPLETED)
+
+
+def test_per_group_sample_sizes_are_not_the_enrollment() -> None:
+    assert extract_rules("Sample size: 30\nSample size: 40\n").enrollment is None
+    assert extract_rules("Sample size: 30\nSample size: 30\nTotal sample size: 60\n").enrollment == 60
+    assert extract_rules("Age range: Min age: 18 years, Max age: 75 years\n").maximum_age == "75 Years"
+
+
 def test_bare_values_under_headings() -> None:
     page = ("A Trial Of Something Useful In Adults\nBasic Information\nCOMPLETED\nPHASE3\n40 participants\n"
             "OBSERVATIONAL\n2020-01-01\n2021-06\nStudy Design\nNON_RANDOMIZED\nNONE\nSponsors\nAcme Pharma\n"
@@ -160,6 +198,21 @@ def test_requirements_only_list_is_all_inclusion() -> None:
 def test_related_trials_ids_are_not_this_trial() -> None:
     page = "Some Title Of A Study Here\nRelated Clinical Trials\nAnother trial\nNCT01234567\n"
     assert extract_rules(page).nct_id is None
+
+
+@pytest.mark.parametrize(
+    ("summary", "allocation", "masking"),
+    [
+        ("Unlike a previous randomized trial, this single arm study tests X.", None, None),
+        ("The patients will be randomized to two groups. It is open-label.", "RANDOMIZED", "NONE"),
+        ("This prospective multicenter non-randomized controlled study.", "NON_RANDOMIZED", None),
+        ("An open-label extension of the earlier double-blind study.", None, "NONE"),
+        ("Patients are followed for five years.", None, None),
+    ],
+)
+def test_design_stated_in_the_summary(summary: str, allocation: str | None, masking: str | None) -> None:
+    r = extract_rules(f"Some Title For A Trial Here\nBrief Summary\n{summary}\n").model_dump(mode="json")
+    assert (r["allocation"], r["masking"]) == (allocation, masking)
 
 
 def test_one_bad_value_never_loses_the_record() -> None:

@@ -88,3 +88,11 @@ def test_strip_marker() -> None:
     assert strip_marker("- **Phase:**") == "Phase:"
     assert strip_marker("## Eligibility") == "Eligibility"
     assert strip_marker("-5 degrees") == "-5 degrees"
+
+
+def test_tab_separated_and_markdown_table_rows() -> None:
+    page = segment("Study Type\tInterventional\n| Phase | Phase 2 |\n|---|---|\n")
+    study_type = page.first("study_type")
+    phase = page.first("phases")
+    assert study_type is not None and study_type.value == "Interventional"
+    assert phase is not None and phase.value == "Phase 2"
