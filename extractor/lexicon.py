@@ -280,7 +280,9 @@ def is_chrome(line: str) -> bool:
     """A line that belongs to the site, not to the trial (copyright, source notes, widget words)."""
     if len(line) > 200:
         return False
-    if "©" in line or _RIGHTS_RE.search(line):
+    if "©" in line:
+        return True
+    if ("eserved" in line or "(c)" in line or "(C)" in line) and _RIGHTS_RE.search(line):
         return True
     return line[0] in "TtCcDdIiVvSsBbLlMm" and bool(_CHROME_RE.match(line))
 

@@ -166,6 +166,9 @@ async def extract_stream(
     finally:
         for fut in pending:
             fut.cancel()
+        aclose = getattr(llm_backend, "aclose", None)  # a backend may hold a shared client
+        if aclose is not None:
+            await aclose()
 
 
 def extract_documents(docs: Iterable[Document], settings: Settings, *,

@@ -295,7 +295,8 @@ def _stated_design(page: Page, out: dict[str, Any]) -> None:
     titles = " ".join(texts[:2])
     body = " ".join(texts[2:])
     text = titles + " " + body
-    if "allocation" not in out:
+    folded = text.lower()
+    if "allocation" not in out and "randomi" in folded:
         said = {"non" if _NONRANDOM_RE.search(m.group()[-20:]) else "yes"
                 for m in _SELF_RE.finditer(text) if _about_this_trial(text, m.start(), m.group())}
         if _RANDOM_RE.search(titles) and not _NONRANDOM_RE.search(titles):
@@ -304,7 +305,7 @@ def _stated_design(page: Page, out: dict[str, Any]) -> None:
             out["allocation"] = "Non-Randomized"
         elif said == {"yes"}:
             out["allocation"] = "Randomized"
-    if "masking" not in out:
+    if "masking" not in out and ("blind" in folded or "label" in folded):
         found = {"NONE" if m.group(1) else m.group(2).upper() for m in _MASK_RE.finditer(text)
                  if _about_this_trial(text, m.start(), m.group())}
         if len(found) == 1:
