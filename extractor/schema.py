@@ -8,40 +8,21 @@ path can feed the error back to the model. This module imports nothing internal.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from importlib import resources
 from enum import Enum
 from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
-    "Age",
-    "Allocation",
-    "Arm",
-    "ArmType",
-    "Contact",
-    "DateType",
-    "EnrollmentType",
-    "Intervention",
-    "InterventionModel",
-    "InterventionType",
-    "Location",
-    "Masking",
-    "Outcome",
-    "OverallStatus",
-    "PartialDate",
-    "Phase",
-    "PrimaryPurpose",
-    "Sex",
-    "StudyType",
-    "TrialRecord",
-    "clean_text",
-    "normalize_age",
-    "normalize_bool",
-    "normalize_enum",
-    "normalize_partial_date",
-    "normalize_phases",
+    "Age", "Allocation", "Arm", "ArmType", "Contact", "DateType", "EnrollmentType",
+    "Intervention", "InterventionModel", "InterventionType", "Location", "Masking", "Outcome",
+    "OverallStatus", "PartialDate", "Phase", "PrimaryPurpose", "Sex", "StudyType",
+    "TrialRecord", "clean_text", "normalize_age", "normalize_bool", "normalize_enum",
+    "normalize_partial_date", "normalize_phases",
 ]
 
 
@@ -151,155 +132,31 @@ class InterventionType(str, Enum):
     OTHER = "OTHER"
 
 
-# Display text seen on registry pages -> API v2 value. Keys are folded by `_fold`
-# (lower case, runs of non-alphanumerics -> one underscore), so "Active, not recruiting",
-# "ACTIVE_NOT_RECRUITING" and "active not recruiting" all meet the same key.
-SYNONYMS: dict[type[Enum], dict[str, str]] = {
-    OverallStatus: {
-        "unknown_status": "UNKNOWN",
-        "not_yet_recruiting": "NOT_YET_RECRUITING",
-        "not_recruiting_yet": "NOT_YET_RECRUITING",
-        "pending": "NOT_YET_RECRUITING",
-        "recruiting_by_invitation": "ENROLLING_BY_INVITATION",
-        "enrolling_by_invitation_only": "ENROLLING_BY_INVITATION",
-        "active_not_recruiting": "ACTIVE_NOT_RECRUITING",
-        "active_no_longer_recruiting": "ACTIVE_NOT_RECRUITING",
-        "closed_to_recruitment": "ACTIVE_NOT_RECRUITING",
-        "recruitment_complete": "ACTIVE_NOT_RECRUITING",
-        "open_to_recruitment": "RECRUITING",
-        "open": "RECRUITING",
-        "recruiting_open": "RECRUITING",
-        "completed_closed": "COMPLETED",
-        "complete": "COMPLETED",
-        "terminated_early": "TERMINATED",
-        "stopped_early": "TERMINATED",
-        "prematurely_ended": "TERMINATED",
-        "temporarily_halted": "SUSPENDED",
-        "temporarily_closed": "SUSPENDED",
-        "withdrawn_before_enrollment": "WITHDRAWN",
-        "available_for_expanded_access": "AVAILABLE",
-        "no_longer_available_for_expanded_access": "NO_LONGER_AVAILABLE",
-        "temporarily_unavailable": "TEMPORARILY_NOT_AVAILABLE",
-    },
-    DateType: {
-        "anticipated": "ESTIMATED",
-        "estimate": "ESTIMATED",
-        "expected": "ESTIMATED",
-        "planned": "ESTIMATED",
-        "projected": "ESTIMATED",
-        "actual": "ACTUAL",
-    },
-    EnrollmentType: {
-        "anticipated": "ESTIMATED",
-        "estimate": "ESTIMATED",
-        "expected": "ESTIMATED",
-        "planned": "ESTIMATED",
-    },
-    StudyType: {
-        "interventional_study": "INTERVENTIONAL",
-        "intervention": "INTERVENTIONAL",
-        "interventional_clinical_trial": "INTERVENTIONAL",
-        "observational_study": "OBSERVATIONAL",
-        "observational_patient_registry": "OBSERVATIONAL",
-        "patient_registry": "OBSERVATIONAL",
-        "observational_non_interventional": "OBSERVATIONAL",
-        "non_interventional": "OBSERVATIONAL",
-        "expanded_access_study": "EXPANDED_ACCESS",
-    },
-    Allocation: {
-        "randomised": "RANDOMIZED",
-        "randomized_controlled": "RANDOMIZED",
-        "randomized_controlled_trial": "RANDOMIZED",
-        "non_randomised": "NON_RANDOMIZED",
-        "nonrandomized": "NON_RANDOMIZED",
-        "nonrandomised": "NON_RANDOMIZED",
-        "non_randomized_controlled": "NON_RANDOMIZED",
-        "not_randomized": "NON_RANDOMIZED",
-        "not_randomised": "NON_RANDOMIZED",
-        "n_a": "NA",
-        "not_applicable": "NA",
-        "single_arm": "NA",
-    },
-    InterventionModel: {
-        "single_group_assignment": "SINGLE_GROUP",
-        "single_group": "SINGLE_GROUP",
-        "single_arm": "SINGLE_GROUP",
-        "parallel_assignment": "PARALLEL",
-        "parallel_group": "PARALLEL",
-        "parallel_groups": "PARALLEL",
-        "crossover_assignment": "CROSSOVER",
-        "cross_over": "CROSSOVER",
-        "cross_over_assignment": "CROSSOVER",
-        "factorial_assignment": "FACTORIAL",
-        "sequential_assignment": "SEQUENTIAL",
-    },
-    PrimaryPurpose: {
-        "educational_counseling_training": "ECT",
-        "supportive": "SUPPORTIVE_CARE",
-        "health_services": "HEALTH_SERVICES_RESEARCH",
-        "prophylaxis": "PREVENTION",
-        "diagnosis": "DIAGNOSTIC",
-        "therapy": "TREATMENT",
-    },
-    Masking: {
-        "none_open_label": "NONE",
-        "open_label": "NONE",
-        "open": "NONE",
-        "no_masking": "NONE",
-        "unblinded": "NONE",
-        "not_blinded": "NONE",
-        "single_blind": "SINGLE",
-        "single_blinded": "SINGLE",
-        "double_blind": "DOUBLE",
-        "double_blinded": "DOUBLE",
-        "triple_blind": "TRIPLE",
-        "triple_blinded": "TRIPLE",
-        "quadruple_blind": "QUADRUPLE",
-    },
-    Sex: {
-        "both": "ALL",
-        "all_sexes": "ALL",
-        "male_and_female": "ALL",
-        "males_and_females": "ALL",
-        "female_and_male": "ALL",
-        "men_and_women": "ALL",
-        "both_male_and_female": "ALL",
-        "both_males_and_females": "ALL",
-        "female_male": "ALL",
-        "male_female": "ALL",
-        "females": "FEMALE",
-        "women": "FEMALE",
-        "female_only": "FEMALE",
-        "males": "MALE",
-        "men": "MALE",
-        "male_only": "MALE",
-    },
-    ArmType: {
-        "active_control": "ACTIVE_COMPARATOR",
-        "placebo": "PLACEBO_COMPARATOR",
-        "placebo_control": "PLACEBO_COMPARATOR",
-        "sham": "SHAM_COMPARATOR",
-        "no_intervention_control": "NO_INTERVENTION",
-        "experimental_arm": "EXPERIMENTAL",
-    },
-    InterventionType: {
-        "biological_vaccine": "BIOLOGICAL",
-        "biologic": "BIOLOGICAL",
-        "vaccine": "BIOLOGICAL",
-        "procedure_surgery": "PROCEDURE",
-        "surgery": "PROCEDURE",
-        "radiation_therapy": "RADIATION",
-        "radiotherapy": "RADIATION",
-        "behavioural": "BEHAVIORAL",
-        "genetic_therapy": "GENETIC",
-        "gene_therapy": "GENETIC",
-        "dietary_supplements": "DIETARY_SUPPLEMENT",
-        "supplement": "DIETARY_SUPPLEMENT",
-        "diagnostic": "DIAGNOSTIC_TEST",
-        "medical_device": "DEVICE",
-        "medicine": "DRUG",
-    },
-}
+def _load_synonyms() -> dict[type[Enum], dict[str, str]]:
+    """Registry display text -> API v2 value, per enum: a data file, so the lexicon grows without code.
+
+    Keys are folded by `_fold` (lower case, runs of non-alphanumerics -> one underscore), so
+    "Active, not recruiting", "ACTIVE_NOT_RECRUITING" and "active not recruiting" meet one key.
+    """
+    raw = json.loads(resources.files("extractor").joinpath("display_forms.json").read_text(encoding="utf-8"))
+    enums: dict[str, type[Enum]] = {cls.__name__: cls for cls in _ENUMS}
+    table: dict[type[Enum], dict[str, str]] = {}
+    for name, mapping in raw.items():
+        if name.startswith("_"):
+            continue
+        cls = enums[name]
+        for value in mapping.values():
+            if value not in cls.__members__:
+                raise RuntimeError(f"display_forms.json: {value!r} is not a {name} value")
+        table[cls] = dict(mapping)
+    return table
+
+
+_ENUMS: tuple[type[Enum], ...] = (
+    OverallStatus, DateType, StudyType, Phase, Allocation, InterventionModel, PrimaryPurpose,
+    Masking, EnrollmentType, Sex, ArmType, InterventionType,
+)
+SYNONYMS = _load_synonyms()
 
 E = TypeVar("E", bound=Enum)
 
@@ -600,9 +457,6 @@ def _nct(value: Any) -> Any:
 
 def _ids(value: Any) -> Any:
     return _text_list(value)
-
-
-T = TypeVar("T")
 
 
 def _enum(enum_cls: type[E]) -> Any:
