@@ -114,7 +114,7 @@ class LLMRecord(TrialRecord):
 
 # --- what the model sees: a compact schema, built once -----------------------------------------
 
-_DROP_KEYS = frozenset({"title", "default", "minLength", "additionalProperties", "pattern"})
+_DROP_KEYS = frozenset({"title", "default", "minLength", "pattern"})
 
 
 def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +154,8 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for key, value in node.items():
             if key in _DROP_KEYS or key == "$defs" or (key == "required" and not value):
                 continue
+            if (key == "additionalProperties" and value is False) or (key == "type" and "enum" in node):
+                continue  # closed objects are enforced by validation; an enum says its own type
             if key == "properties":
                 out[key] = {name: conv(prop) for name, prop in value.items()}
             else:

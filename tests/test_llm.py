@@ -277,7 +277,7 @@ def test_long_document_is_split_not_cut() -> None:
     with FakeOpenAI(responder) as srv:
         config = LLMConfig(base_url=srv.base_url, use_cache=False, max_context_tokens=0, reserve_output_tokens=0)
         overhead = llm.estimate_tokens(llm.load_prompt("v2").system + llm.load_prompt("v2").user) + llm.estimate_tokens(
-            json.dumps(llm.LLMRecord.model_json_schema()))
+            json.dumps(llm.WIRE_SCHEMA))
         config.max_context_tokens = overhead + 700  # about 2,800 characters of document per request
         outcome = asyncio.run(extract_record(text, config))
         assert len(srv.requests) >= 2
