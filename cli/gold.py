@@ -61,3 +61,36 @@ def import_ctgov_command(
     notice(f"imported {written} record(s) from {len(files) - failed} of {len(files)} file(s) into {out}")
     if failed:
         raise typer.Exit(1)
+
+
+@gold_app.command("agreement")
+def agreement_command(
+    dir_a: Path = typer.Argument(..., help="One labelling: a directory of <id>.json TrialRecords."),
+    dir_b: Path = typer.Argument(..., help="The other labelling of the same pages."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full agreement as JSON."),
+) -> None:
+    """Measure how far two independent labellings of the same pages agree, field by field.
+
+    Exact agreement: identical normalized values. Graded: the eval scorer's score, both ways.
+
+    Example: trialx gold agreement gold/annotations/a gold/annotations/b
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.agreement import agreement
+
+    result = agreement(dir_a, dir_b)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    overall = result["overall"]
+    table = Table(title=f"agreement over {len(result['documents'])} documents: "
+                  f"exact {overall['exact']:.3f} ({overall['identical']}/{overall['compared']} fields), "
+                  f"graded {overall['graded']:.3f}")
+    for column in ("field", "compared", "identical", "exact", "graded", "differ in"):
+        table.add_column(column)
+    for name, f in result["fields"].items():
+        table.add_row(name, str(f["compared"]), str(f["identical"]), f"{f['exact']:.3f}", f"{f['graded']:.3f}",
+                      ", ".join(d[:12] for d in f["differ_in"]))
+    Console().print(table)
