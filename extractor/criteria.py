@@ -9,6 +9,11 @@ format knowledge beyond these layouts.
 Rules: a bullet or numbering starts an item (sub-items too); a blank line or a line that ends a
 lead-in (":") ends one; a line joins the previous one only when it is a hanging-indent
 continuation or the previous line was visibly wrapped (the next word would not have fitted).
+Inside an item (gold/GUIDELINES.md §6) numbering splits only where it continues an open list:
+every open level is tracked on a stack, so "5. x 8. y" after a nested 1…5 under an outer 7 splits
+at 8; an enumeration of the item's own ("met: 1. … 2. …", "① … ③ …" in a "•" item) stays inline.
+"A. … B. …" on the line after a lead-in ending with ":" is a sub-list. Markup leftovers
+(`<!-- -->`) and lines of lone punctuation are no items.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ _MARKER_RE = re.compile(
     )\s*""",
     re.X,
 )
-_NUMBER_RE = re.compile(r"^\(?(\d{1,3})([.)])\)?$")
 _HEADING_RE = re.compile(
     r"""^(?:(?:key|main|major|general|additional|principal|specific|other)\s+)?
         (?P<kind>inclusion|exclusion|eligibility)(?=\W|criteri|$)
@@ -49,7 +53,19 @@ _INLINE_HEADING_RE = re.compile(
 # A short heading naming its group: "Transplant Exclusion:", "Exclusion criteria for cohort 2:".
 _QUALIFIED_HEADING_RE = re.compile(r"^(?=.{0,60}:$)(?:[\w/&()'-]+\s+){0,5}?(?P<kind>inclusion|exclusion)(?:\s+criteri(?:a|on))?\s*:$", re.I)
 _PLAIN_QUALIFIERS = re.compile(r"^(?:key|main|major|general|additional|principal|specific|other)?\s*$", re.I)
-_INLINE_BULLET_RE = re.compile(rf"(?<=\S)(?:[ \t]+(?=[•⁃]\s*\S)|[ \t]*(?=[{_CIRCLED}]\s*\S))")
+
+
+# "A. portal vein …": an upper-case letter with a period is a marker only where a list is expected
+# (right after a lead-in ending with ":", or after a sibling "A." item); elsewhere it is an initial.
+_UPPER_DOT_RE = re.compile(r"^(?P<marker>[A-Z]\.)\s+(?=\S)")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_PUNCTUATION_RE = re.compile(rf"[-*•⁃‣◦●○▪▫■□·∙–—+.:;,{_CIRCLED}]+")  # a line of it is no text
+_BARE_RE = re.compile(rf"{_PUNCTUATION_RE.pattern}|\(?\d{{1,3}}[.)]?\)?")
+_INLINE_BULLETS = "•⁃"  # bullets that also separate items run together on one line
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_ROMAN_OF = {value: numeral for numeral, value in _ROMAN.items()}
+_MAX_DEPTH = 6  # open list levels tracked below the top level
+_CIRCLED_BASES = (0x2460, 0x2776, 0x2780, 0x278A)  # ①, ❶, ➀, ➊: each its own numbering
 
 
 @dataclass
@@ -58,6 +74,14 @@ class _Line:
     marker: str  # "" when the line carries no list marker
     text: str  # the content after the marker
     raw_len: int
+
+
+@dataclass
+class _Level:
+    """One open list: its numbering style ("#.", "(#)", "a)", "circled2460", "bullet•" …) and last value."""
+
+    kind: str
+    last: int
 
 
 def strip_marker(text: str) -> str:
@@ -81,18 +105,34 @@ def _parse_line(raw: str) -> _Line:
 
 def _prepare(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = _INLINE_BULLET_RE.sub("\n", text)
-    return text.split("\n")
+    return _COMMENT_RE.sub(" ", text).split("\n")
 
 
 def _first_word_len(text: str) -> int:
     return len(text.split(" ", 1)[0])
 
 
+def _is_bare_marker(text: str) -> bool:
+    return bool(_BARE_RE.fullmatch(text))
+
+
+def _soft_marker(line: _Line, prev: _Line | None, prev_marker: str) -> _Line:
+    """Promote "A. text" to a marker line when it opens or continues a lettered sub-list."""
+    m = _UPPER_DOT_RE.match(line.text) if not line.marker else None
+    if m is None or prev is None:
+        return line
+    opens = m["marker"] == "A." and prev.text.endswith(":")
+    continues = bool(re.fullmatch(r"[A-Z]\.", prev_marker))
+    if not (opens or continues):
+        return line
+    return _Line(line.indent, m["marker"], line.text[m.end():].strip(), line.raw_len)
+
+
 def split_items(text: str) -> list[str]:
     """Split one list of criteria (no section headings) into items, one per criterion."""
     lines = _prepare(text)
-    parsed = [_parse_line(line) if line.strip() else None for line in lines]
+    parsed = [_parse_line(line) if line.strip() and not _PUNCTUATION_RE.fullmatch(line.strip()) else None
+              for line in lines]
     width = max((p.raw_len for p in parsed if p is not None), default=0)
     # Hard-wrapped text has several lines filled up to the wrap column; one long line is no sign.
     full_lines = sum(1 for p in parsed if p is not None and p.raw_len >= width - 12)
@@ -105,6 +145,7 @@ def split_items(text: str) -> list[str]:
         if line is None:
             after_blank = True
             continue
+        line = _soft_marker(line, prev, items[-1][0] if items else "")
         starts_new = True
         if items and not line.marker and prev is not None and not prev.text.endswith(":"):
             current_marker = items[-1][0]
@@ -131,51 +172,136 @@ def split_items(text: str) -> list[str]:
         prev = line
         after_blank = False
     result: list[str] = []
+    stack: list[_Level] = []  # every open list level, outermost first
     for marker, parts in items:
         joined = " ".join(" ".join(parts).split())
-        for piece in _split_run_on(joined, marker):
+        if marker:
+            _enter(stack, _readings(marker))
+        for piece in _split_run_on(joined, stack):
             piece = strip_marker(piece) if not marker else piece.strip()
             if piece and not _is_bare_marker(piece):
                 result.append(piece)
     return result
 
 
-def _is_bare_marker(text: str) -> bool:
-    return bool(re.fullmatch(rf"[-*•⁃‣◦●○▪▫■□·∙–—+.:;,{_CIRCLED}]+|\(?\d{{1,3}}[.)]?\)?", text))
+def _readings(marker: str) -> list[tuple[str, int]]:
+    """(kind, value) readings of a line-start marker; "i." may be the letter i or the numeral 1.
+
+    A kind is the marker with its number replaced by a placeholder ("#." "(#)" "2.#." "a)" "(A)"
+    "i."), "circled…" for each family of circled numbers, "bullet…" for each bullet glyph."""
+    if len(marker) == 1:
+        code = ord(marker)
+        for base in _CIRCLED_BASES:
+            if base <= code < base + _circled_count(base):
+                return [(f"circled{base:x}", code - base + 1)]
+        return [(f"bullet{marker}", 0)]
+    m = re.fullmatch(r"(\(?)((?:\d{1,3}\.)*)(\d{1,3}|[a-zA-Z]+)([.)])", marker)
+    if m is None:
+        return [(marker, 0)]
+    opening, prefix, core, close = m.groups()
+    if core.isdigit():
+        return [(f"{opening}{prefix}#{close}", int(core))]
+    readings: list[tuple[str, int]] = []
+    if core.islower() and core in _ROMAN:
+        readings.append((f"{opening}i{close}", _ROMAN[core]))
+    if len(core) == 1:
+        letter = "a" if core.islower() else "A"
+        readings.append((f"{opening}{letter}{close}", ord(core.lower()) - ord("a") + 1))
+    return readings or [(marker, 0)]
 
 
-def _split_run_on(text: str, marker: str) -> list[str]:
-    """Split "1. a 2. b 3. c" run together on one line, following the list's own numbering only."""
-    m = _NUMBER_RE.match(marker)
-    if m:
-        style = "paren" if marker.startswith("(") else m[2]
-        return _split_numbered(text, int(m[1]) + 1, style)
-    # An unnumbered text holding an inline list that starts at 1: "Criteria: 1. a; 2. b".
-    start = re.search(r"(?:^|(?<=[\s:;,]))(\(1\)|1[.)])\s+(?=\S)", text)
-    if not start:
-        return [text]
-    token = start[1]
-    style = "paren" if token.startswith("(") else token[-1]
-    head, rest = text[: start.start()].strip(), text[start.end():]
-    pieces = _split_numbered(rest, 2, style)
-    if len(pieces) < 2:
-        return [text]
-    return ([head] if head else []) + pieces
+def _circled_count(base: int) -> int:
+    return 20 if base == 0x2460 else 10
 
 
-def _split_numbered(text: str, expected: int, style: str) -> list[str]:
+def _enter(stack: list[_Level], readings: list[tuple[str, int]]) -> None:
+    """Update the open lists for a line-start marker: continue an open level (closing the levels
+    inside it), start a sub-list at 1, or carry on the innermost list after a gap."""
+    for depth in range(len(stack) - 1, -1, -1):
+        level = stack[depth]
+        for kind, value in readings:
+            if level.kind == kind and (value == level.last + 1 or kind.startswith("bullet")):
+                del stack[depth + 1:]
+                level.last = value
+                return
+    kind, value = min(readings, key=lambda reading: reading[1] != 1)
+    if value != 1 and stack and stack[-1].kind == kind:
+        stack[-1].last = value  # a gap in the innermost list
+    else:
+        stack.append(_Level(kind, value))
+        del stack[1:-_MAX_DEPTH]  # keep the top level and the innermost ones: bounded work per item
+
+
+def _token(kind: str, value: int) -> re.Pattern[str] | None:
+    """The pattern of item `value` of a list of `kind` run on inside a line (None: never inline)."""
+    if kind.startswith("bullet"):
+        glyph = kind[len("bullet"):]
+        return re.compile(rf"(?<=\s){re.escape(glyph)}\s*(?=\S)") if glyph in _INLINE_BULLETS else None
+    if kind.startswith("circled"):
+        base = int(kind[len("circled"):], 16)
+        return re.compile(rf"(?<=.){chr(base + value - 1)}\s*(?=\S)") if value <= _circled_count(base) else None
+    placeholder = next((c for c in "#aAi" if c in kind), None)
+    numeric = placeholder == "#"
+    if placeholder is None:
+        return None
+    if numeric:
+        label = str(value)
+    elif placeholder in "aA":
+        if value > 26:
+            return None
+        label = chr(ord(placeholder) + value - 1)
+    elif value in _ROMAN_OF:
+        label = _ROMAN_OF[value]
+    else:
+        return None
+    text = re.escape(kind.replace(placeholder, label))
+    paren = kind.startswith("(")
+    # "e.g. b." is no list item: a letter needs a space or , ; : before it, a number may follow a "."
+    before = r"(?<=[\s;,.:])" if numeric or paren else r"(?<=[\s;,:])"
+    if paren:
+        after = r"\s*(?=\S)"
+    elif numeric:
+        after = r"(?:\s+(?=\S)|(?=[^\W\d_]))"  # "11.Patients" runs on without a space; "1.5" is a decimal
+    else:
+        after = r"\s+(?=\S)"
+    return re.compile(before + text + after)
+
+
+def _split_run_on(text: str, stack: list[_Level]) -> list[str]:
+    """Split where the next item of an open list (any level, not only the innermost) is run on in
+    the text, updating `stack`. A "1." (or "a)", "①" …) inside an item opens an enumeration of its
+    own; its next numbers stay inline even when they would also continue an open list."""
     pieces: list[str] = []
-    rest = text
+    inline: dict[str, int] = {}  # kind -> last value of an enumeration written inside this piece
+    cut = pos = 0
     while True:
-        token = rf"\({expected}\)" if style == "paren" else rf"{expected}\{style}"
-        hit = re.search(rf"(?:(?<=[\s;,.:])|(?<=^)){token}\s+(?=\S)", rest)
-        if not hit or hit.start() == 0:
+        candidates: list[tuple[int, str, int, int]] = []  # (rank, kind, value, depth); rank breaks ties
+        candidates += [(0, kind, last + 1, -1) for kind, last in inline.items()]
+        candidates += [(1, level.kind, level.last + 1, depth) for depth, level in enumerate(stack)]
+        candidates += [(2, kind, 1, -1) for kind in dict.fromkeys(level.kind for level in stack)
+                       if not kind.startswith("bullet")]
+        # earliest hit first; at one place an inline enumeration, then the innermost list, wins
+        best: tuple[int, int, int, int, str] | None = None  # (start, rank, -depth, end, kind)
+        for rank, kind, value, depth in candidates:
+            pattern = _token(kind, value)
+            hit = pattern.search(text, pos) if pattern else None
+            if hit and (best is None or (hit.start(), rank, -depth) < best[:3]):
+                best = (hit.start(), rank, -depth, hit.end(), kind)
+        if best is None:
             break
-        pieces.append(rest[: hit.start()].strip())
-        rest = rest[hit.end():]
-        expected += 1
-    pieces.append(rest.strip())
-    return [p for p in pieces if p]
+        start, rank, depth, end, kind = best
+        depth = -depth
+        if rank == 1:
+            pieces.append(text[cut:start])
+            cut = end
+            del stack[depth + 1:]
+            stack[depth].last += 1
+            inline.clear()
+        else:
+            inline[kind] = inline.get(kind, 0) + 1 if rank == 0 else 1
+        pos = end
+    pieces.append(text[cut:])
+    return [piece.strip() for piece in pieces if piece.strip()]
 
 
 def _heading(line: str) -> tuple[str | None, str] | None:

@@ -153,3 +153,73 @@ def test_greedy_wrap_is_joined_but_short_lines_are_not() -> None:
 )
 def test_strip_marker(text: str, expected: str) -> None:
     assert strip_marker(text) == expected
+
+
+# gold/GUIDELINES.md §6: where numbering inside a line splits and where it stays inline.
+GUIDELINE_CASES = [
+    # 1. an enumeration of the item's own stays inside its item
+    pytest.param(
+        "• Good general health: ① no anaemia; (2) Heart: no failure; ③ kidneys normal\n• Signed consent",
+        ["Good general health: ① no anaemia; (2) Heart: no failure; ③ kidneys normal", "Signed consent"],
+        id="inline-circled-and-paren-numbers-inside-a-bullet",
+    ),
+    pytest.param(
+        "- Stable disease, that is both of these are met: 1. two scans a month apart 2. markers normal\n- Adults",
+        ["Stable disease, that is both of these are met: 1. two scans a month apart 2. markers normal", "Adults"],
+        id="inline-numbered-enumeration-inside-a-dash-bullet",
+    ),
+    pytest.param(
+        "1. Able to: 1. walk 2. talk\n2. Adults",
+        ["Able to: 1. walk 2. talk", "Adults"],
+        id="inline-enumeration-keeps-its-own-2-though-the-list-expects-2",
+    ),
+    # 2. a lettered or numbered sub-list on the line after a lead-in ending with ":"
+    pytest.param(
+        "- Any one of these:\n\nA. first thing B. second thing (with 2 parts) C. third thing\n- Adults",
+        ["Any one of these:", "first thing", "second thing (with 2 parts)", "third thing", "Adults"],
+        id="lettered-sub-list-on-one-line-after-lead-in",
+    ),
+    pytest.param(
+        "- Either of:\nA. low dose\nB. high dose C. no dose",
+        ["Either of:", "low dose", "high dose", "no dose"],
+        id="lettered-sub-list-continued-on-the-next-line",
+    ),
+    pytest.param(
+        "- Adults\nA. mild case B. severe case",
+        ["Adults", "A. mild case B. severe case"],
+        id="letters-without-a-lead-in-stay-inline",
+    ),
+    # 3. markup leftovers and lone punctuation are no criteria
+    pytest.param(
+        "1. Adults\n<!-- -->\n2. Consent\n;\n3. Fit <!-- note --> for surgery",
+        ["Adults", "Consent", "Fit for surgery"],
+        id="html-comment-and-punctuation-lines-dropped",
+    ),
+    # 4. run-on numbers continue an enclosing list, tracked on a stack of open levels
+    pytest.param(
+        "1. Alpha\n2. Beta\n3. Gamma, one of:\n1. gamma one\n2. gamma two 4. Delta 5.Epsilon\n6. Zeta",
+        ["Alpha", "Beta", "Gamma, one of:", "gamma one", "gamma two", "Delta", "Epsilon", "Zeta"],
+        id="run-on-continues-the-outer-list-after-a-nested-one",
+    ),
+    pytest.param(
+        "1. Alpha\n2. Labs normal:\nBlood:\n1. Hb ok\n2. Platelets 1.5 g. 3.Next outer item\n4. Last",
+        ["Alpha", "Labs normal:", "Blood:", "Hb ok", "Platelets 1.5 g.", "Next outer item", "Last"],
+        id="outer-number-without-space-after-sub-heading-and-sub-list",
+    ),
+    pytest.param(
+        "1. Alpha\n2. Beta, one of:\n1. beta one 7. not a list item",
+        ["Alpha", "Beta, one of:", "beta one 7. not a list item"],
+        id="number-continuing-no-open-list-stays-inline",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "items"), GUIDELINE_CASES)
+def test_split_items_follows_guidelines(text: str, items: list[str]) -> None:
+    assert split_items(text) == items
+
+
+def test_guideline_cases_through_headings() -> None:
+    """The same rules hold per section when split_criteria cuts the headings first."""
+    text = "Inclusion Criteria:\n- Any of:\nA. one B. two\nExclusion Criteria:\n1. Sick\n<!-- -->\n2. Pregnant"
+    assert split_criteria(text) == (["Any of:", "one", "two"], ["Sick", "Pregnant"])
