@@ -84,6 +84,12 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.replace("\\", "").lower()))
 
 
+# The text quotes are checked against, for the request being validated. Not instructor's `context`:
+# instructor renders every message as a Jinja template when a context is given, which costs a
+# template compile per document and mangles documents that contain "{{", "{%" or indentation.
+_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("trialx_llm_source", default=None)
+
+
 class LLMRecord(TrialRecord):
     """The response model: the record plus verbatim quotes, each checked against the document."""
 
@@ -95,7 +101,7 @@ class LLMRecord(TrialRecord):
     @model_validator(mode="after")
     def _quotes_in_source(self, info: ValidationInfo) -> "LLMRecord":
         context = info.context or {}
-        source = context.get("source_text")
+        source = context.get("source_text", _SOURCE.get())
         if not isinstance(source, str):
             return self
         folded = _fold(source)
@@ -146,10 +152,10 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
             return conv(target)
         if "anyOf" in node:
             branches = [b for b in node["anyOf"] if b.get("type") != "null"]
-            out = conv(branches[0]) if len(branches) == 1 else {"anyOf": conv(branches)}
+            one: dict[str, Any] = conv(branches[0]) if len(branches) == 1 else {"anyOf": conv(branches)}
             if "description" in node:
-                out = {**out, "description": node["description"]}
-            return out
+                one = {**one, "description": node["description"]}
+            return one
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in _DROP_KEYS or key == "$defs" or (key == "required" and not value):
@@ -170,7 +176,25 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-WIRE_SCHEMA: dict[str, Any] = compact_schema(LLMRecord.model_json_schema())
+# Shorter words for the conventions the schema's descriptions carry (the prompt teaches the rest).
+_SHORT_DESCRIPTIONS = {
+    "YYYY, YYYY-MM or YYYY-MM-DD, as precise as the document": "YYYY[-MM[-DD]], as precise as the page",
+    "'<integer> <Unit>', e.g. '18 Years', '6 Months', '1 Year'": "e.g. '18 Years', '6 Months'",
+    "field path -> a short verbatim span of the document that states that value": "field path -> verbatim span stating it",
+    "A study arm or group; `intervention_names` link to `Intervention.name`.": "intervention_names: Intervention names",
+    "An intervention; `arm_labels` link back to `Arm.label`.": "arm_labels: Arm labels",
+    "The response model: the record plus verbatim quotes, each checked against the document.": "One trial's record.",
+}
+
+
+def _shorten(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (_SHORT_DESCRIPTIONS.get(v, v) if k == "description" and isinstance(v, str) else _shorten(v))
+                for k, v in node.items()}
+    return [_shorten(n) for n in node] if isinstance(node, list) else node
+
+
+WIRE_SCHEMA: dict[str, Any] = _shorten(compact_schema(LLMRecord.model_json_schema()))
 SCHEMA_HASH = hashlib.sha256(json.dumps(WIRE_SCHEMA, sort_keys=True).encode()).hexdigest()
 _SCHEMA_TOKENS = estimate_tokens(json.dumps(WIRE_SCHEMA))
 
@@ -189,6 +213,30 @@ class _WireRecord(LLMRecord, instructor.ResponseSchema):
 
 
 _WireRecord.__name__ = _WireRecord.__qualname__ = "LLMRecord"
+
+
+def _check_async_validators_once() -> None:
+    """instructor walks the response model's whole type tree for async validators 7 times per
+    request (~3 ms of CPU per document). The answer for our one fixed class never changes: check
+    it once here, then let every other model through to instructor's own check."""
+    from instructor.v2.core import patch as instructor_patch
+    from instructor.v2.validation import async_validators
+
+    original = async_validators.reject_async_validators
+    if getattr(original, "trialx_once", False):
+        return
+    original(_WireRecord)  # raises here, at import, if the model ever gains an async validator
+
+    def reject_async_validators(response_model: Any) -> None:
+        if response_model is not _WireRecord:
+            original(response_model)
+
+    reject_async_validators.trialx_once = True  # type: ignore[attr-defined]
+    async_validators.reject_async_validators = reject_async_validators
+    instructor_patch.reject_async_validators = reject_async_validators  # imported by name there
+
+
+_check_async_validators_once()
 
 
 def schema_overhead_tokens(prompt: Prompt) -> int:
@@ -412,6 +460,9 @@ class LLMClient:
         self.openai = _client(config)
         self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
         self.loop = asyncio.get_running_loop()
+        # At most this many documents talk to the model at once (their re-asks and backoffs included);
+        # what a document does before and after (rules, merge) does not hold a slot.
+        self.gate = asyncio.Semaphore(max(1, config.max_connections))
 
     async def aclose(self) -> None:
         await self.openai.close()
@@ -421,14 +472,17 @@ async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: st
     kwargs: dict[str, Any] = {"temperature": config.temperature}
     if config.max_output_tokens:
         kwargs["max_tokens"] = config.max_output_tokens
-    result = await client.create(
-        model=config.model,
-        response_model=_WireRecord,
-        messages=prompt.render(document=part),
-        max_retries=config.max_reasks,
-        context={"source_text": part},
-        **kwargs,
-    )
+    token = _SOURCE.set(part)
+    try:
+        result = await client.create(
+            model=config.model,
+            response_model=_WireRecord,
+            messages=prompt.render(document=part),
+            max_retries=config.max_reasks,
+            **kwargs,
+        )
+    finally:
+        _SOURCE.reset(token)
     assert isinstance(result, LLMRecord)
     return result
 
@@ -527,7 +581,8 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
             answers: list[LLMRecord] = []
             for part in parts:
                 try:
-                    answers.append(await _extract_part(shared.instructor, prompt, config, part))
+                    async with shared.gate:
+                        answers.append(await _extract_part(shared.instructor, prompt, config, part))
                 except TrialxError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
@@ -566,6 +621,7 @@ class LLMBackend:
     """
 
     name = "llm"
+    gates_requests = True  # the pipeline leaves the concurrency limit to `set_concurrency`
 
     def __init__(self, config: LLMConfig | None = None) -> None:
         self.config = config or LLMConfig()
@@ -581,22 +637,53 @@ class LLMBackend:
             self._client = LLMClient(self.config)
         return self._client
 
+    def set_concurrency(self, n: int) -> None:
+        """How many documents may wait on the model at once; also the connection pool's size."""
+        if self._client is not None and self.config.max_connections != n:
+            raise ConfigError("set the concurrency before the backend's first request")
+        self.config.max_connections = max(1, n)
+
     async def aclose(self) -> None:
         client, self._client = self._client, None
         if client is not None and client.loop is asyncio.get_running_loop():
             await client.aclose()
 
-    async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult:
+    async def _ask(self, text: str) -> LLMOutcome | tuple[LLMError, Usage]:
+        """The model's outcome, or the error with what the attempts cost."""
         _last_usage.set(None)
         try:
-            outcome = await extract_record(text, self.config, self.prompt, self.client())
+            return await extract_record(text, self.config, self.prompt, self.client())
         except LLMError as exc:
             usage = _last_usage.get() or Usage(model=self.config.model, prompt_version=self.prompt.version,
                                                prompt_hash=self.prompt.hash)
-            return llm_failed(rules, exc, usage)
-        result = merge(outcome.record, rules, text)
-        result.usage = outcome.usage
+            return exc, usage
+
+    def _finish(self, answer: LLMOutcome | tuple[LLMError, Usage], rules: ExtractionResult, text: str) -> ExtractionResult:
+        if isinstance(answer, tuple):
+            return llm_failed(rules, *answer)
+        result = merge(answer.record, rules, text)
+        result.usage = answer.usage
         return result
+
+    async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult:
+        return self._finish(await self._ask(text), rules, text)
+
+    async def extract_with_rules(self, text: str, rules: Callable[[], ExtractionResult | Any]) -> ExtractionResult | Any:
+        """Send the document to the model first, then run `rules()` while the model works.
+
+        The request does not need the rules' result, only the merge does, so the rules pass is off
+        the request's path. `rules()` may return something else (a DocumentError): that is returned
+        as is and the request is cancelled.
+        """
+        request = asyncio.ensure_future(self._ask(text))
+        await asyncio.sleep(0)  # the request takes its slot (or queues for one) before the rules run
+        first = rules()
+        if not isinstance(first, ExtractionResult):
+            request.cancel()
+            return first
+        answer = await request
+        await asyncio.sleep(0)  # a request waiting for the slot just freed goes out before this merge
+        return self._finish(answer, first, text)
 
 
 def create_backend(settings: Any) -> LLMBackend:

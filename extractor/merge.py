@@ -66,7 +66,7 @@ def _show(value: Any) -> str:
 
 
 def _paths_of(evidence: dict[str, Evidence], name: str) -> list[str]:
-    return [p for p in evidence if p == name or p.startswith(f"{name}[") or p.startswith(f"{name}.")]
+    return [p for p in evidence if p.startswith(name) and (p == name or p[len(name)] in "[.")]
 
 
 def _grounded(evidence: dict[str, Evidence], name: str) -> bool:
@@ -76,19 +76,29 @@ def _grounded(evidence: dict[str, Evidence], name: str) -> bool:
 
 
 def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionResult:
-    """One result from the model's record and the rules' result, refereed by the source text."""
+    """One result from the model's record and the rules' result, refereed by the source text.
+
+    Each value is grounded once: the rules' evidence comes with their result, a model field equal
+    to the rules' shares it (same path, same value, same evidence), and only the model's other
+    fields and the values the merge itself makes (merged lists) are grounded here.
+    """
     rules_record = rules.record
-    llm_ev, _ = ground(llm, text)
-    rules_ev = rules.evidence if rules.evidence else ground(rules_record, text)[0]
-    if any(p not in rules_ev for p, _ in _filled(rules_record)):
-        rules_ev = ground(rules_record, text)[0]
+    rules_ev, rules_gi = rules.evidence, [i for i in rules.issues if i.code == "UNGROUNDED_VALUE"]
+    if not rules_ev or any(p not in rules_ev for p, _ in _filled(rules_record)):
+        rules_ev, rules_gi = ground(rules_record, text)
+    fields = list(TrialRecord.model_fields)
+    same = {n for n in fields if getattr(llm, n) == getattr(rules_record, n)}
+    own_ev, own_gi = _ground_fields(llm, [n for n in fields if n not in same], text)
+    llm_ev = {**{p: e for p, e in rules_ev.items() if _field_of(p) in same}, **own_ev}
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
     issues: list[Issue] = []
+    origin: dict[str, str] = {}  # field -> "llm" | "rules" | "merged": where its evidence is
 
-    for name in TrialRecord.model_fields:
+    for name in fields:
         lv, rv = getattr(llm, name), getattr(rules_record, name)
+        origin[name] = "llm"
         if _empty(lv) and _empty(rv):
             values[name], provenance[name] = lv, Provenance(source=Source.NONE)
             continue
@@ -96,29 +106,87 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             values[name], provenance[name] = lv, Provenance(source=Source.BOTH, agreed=True)
             continue
         if _empty(lv):
-            values[name], provenance[name] = rv, Provenance(source=Source.RULES)
+            values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES), "rules"
             continue
         l_ok, r_ok = _grounded(llm_ev, name), _grounded(rules_ev, name)
         if name in _RELIABLE_LISTS:
             values[name], provenance[name] = _merge_list(name, lv, rv, llm_ev, issues)
+            origin[name] = "merged"
         elif name in RELIABLE_FIELDS:
             values[name], provenance[name] = _merge_reliable(name, lv, rv, l_ok, r_ok, issues)
+            origin[name] = "rules" if values[name] is rv else "llm"
         elif not _empty(rv) and not l_ok and r_ok and not isinstance(lv, list):
             # a free-text scalar the text does not support, where the rules read one it does
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                                 message=f"{name}: model said {_show(lv)} (not in the text); kept the rules' {_show(rv)}"))
-            values[name], provenance[name] = rv, Provenance(source=Source.RULES, agreed=False)
+            values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES, agreed=False), "rules"
         else:
             values[name] = lv
             provenance[name] = Provenance(source=Source.LLM) if _empty(rv) else Provenance(source=Source.BOTH, agreed=False)
 
     record = TrialRecord.model_validate(values)
-    evidence, ground_issues = ground(record, text)
+    # where each kept value's evidence already is; anything new (or changed by validation) is grounded now
+    sources = {"llm": (llm, llm_ev, own_gi + rules_gi), "rules": (rules_record, rules_ev, rules_gi)}
+    found: dict[str, Evidence] = {}
+    for name in [n for n in fields if origin[n] == "merged"]:
+        mapped = _map_items(name, getattr(record, name), [(llm, llm_ev), (rules_record, rules_ev)])
+        if mapped is not None:
+            found.update(mapped)
+            origin[name] = "mapped"
+    fresh = [n for n in fields if origin[n] not in sources and origin[n] != "mapped"
+             or origin[n] in sources and getattr(record, n) != getattr(sources[origin[n]][0], n)]
+    new_ev, new_gi = _ground_fields(record, fresh, text)
+    found.update(new_ev)
+    gi_by_path = {i.paths[0]: i for i in new_gi}
+    for name in fields:
+        if name in fresh or origin[name] == "mapped":
+            continue
+        _, ev, gi = sources[origin[name]]
+        for path in _paths_of(ev, name):
+            found[path] = ev[path]
+        gi_by_path.update({i.paths[0]: i for i in gi if i.paths and _field_of(i.paths[0]) == name})
+    paths = [path for path, _ in filled_paths(record)]  # the order `ground` gives: record order
+    missing = sorted({_field_of(p) for p in paths if p not in found})  # a safety net; none expected
+    if missing:
+        more_ev, more_gi = _ground_fields(record, missing, text)
+        found.update(more_ev)
+        gi_by_path.update({i.paths[0]: i for i in more_gi})
+    evidence: dict[str, Evidence] = {}
+    ground_issues: list[Issue] = []
+    for path in paths:
+        evidence[path] = found[path]
+        if found[path].status == MatchStatus.NONE and path in gi_by_path:
+            ground_issues.append(gi_by_path[path])
     return ExtractionResult(
         id=rules.id, source=rules.source, backend="llm", record=record, evidence=evidence,
         provenance=_leaf_provenance(record, rules_record, provenance),
         issues=run_checks(record) + issues + ground_issues, usage=rules.usage.model_copy(),
     )
+
+
+def _field_of(path: str) -> str:
+    return re.split(r"[\[.]", path, maxsplit=1)[0]
+
+
+def _map_items(name: str, items: list[Any], sources: list[tuple[TrialRecord, dict[str, Evidence]]]) -> dict[str, Evidence] | None:
+    """Evidence for a merged list of scalars from its items' evidence where they came from (an item's
+    evidence depends on its value alone); None when an item has none, so the field is grounded anew."""
+    out: dict[str, Evidence] = {}
+    for i, item in enumerate(items):
+        ev = next((e[f"{name}[{j}]"] for record, e in sources for j, other in enumerate(getattr(record, name))
+                   if other == item and f"{name}[{j}]" in e), None)
+        if ev is None or ev.status == MatchStatus.NONE:
+            return None
+        out[f"{name}[{i}]"] = ev
+    return out
+
+
+def _ground_fields(record: TrialRecord, names: list[str], text: str) -> tuple[dict[str, Evidence], list[Issue]]:
+    """`ground` for some fields of a record only (a field's evidence depends on that field alone)."""
+    filled = {n: getattr(record, n) for n in names if not _empty(getattr(record, n))}
+    if not filled:
+        return {}, []
+    return ground(TrialRecord.model_construct(**filled), text)
 
 
 def _filled(record: TrialRecord) -> list[tuple[str, Any]]:

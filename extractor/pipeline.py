@@ -13,7 +13,7 @@ import asyncio
 import importlib
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
@@ -51,7 +51,12 @@ class Settings:
 
 
 class LLMBackend(Protocol):
-    """What the LLM path provides: the final (merged, grounded, checked) result for one document."""
+    """What the LLM path provides: the final (merged, grounded, checked) result for one document.
+
+    Optional: `aclose()` (awaited when the stream ends, to close a shared client), and
+    `gates_requests = True` with `set_concurrency(n)` for a backend that limits its own model
+    requests (then the pipeline does not hold a slot for the whole document).
+    """
 
     async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult: ...
 
@@ -125,13 +130,22 @@ def _rules_or_error(doc: Document) -> Outcome:
     return result
 
 
-async def _llm_or_error(doc: Document, rules: ExtractionResult, backend: LLMBackend, gate: asyncio.Semaphore) -> Outcome:
+async def _llm_or_error(doc: Document, rules: ExtractionResult, backend: LLMBackend, gate: asyncio.Semaphore | None) -> Outcome:
     assert doc.text is not None
-    async with gate:
-        try:
+    try:
+        if gate is None:  # the backend limits its own model requests
             return await backend.extract(doc.id, doc.source, doc.text, rules)
-        except Exception as exc:  # noqa: BLE001
-            return document_error(doc.id, doc.source, exc)
+        async with gate:
+            return await backend.extract(doc.id, doc.source, doc.text, rules)
+    except Exception as exc:  # noqa: BLE001
+        return document_error(doc.id, doc.source, exc)
+
+
+async def _guarded(doc: Document, work: Awaitable[Outcome]) -> Outcome:
+    try:
+        return await work
+    except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
+        return document_error(doc.id, doc.source, exc)
 
 
 async def extract_stream(
@@ -142,12 +156,25 @@ async def extract_stream(
     if backend == "llm" and llm_backend is None:
         llm_backend = load_llm_backend(settings)
     concurrency = max(1, settings.concurrency)
-    gate = asyncio.Semaphore(concurrency)
+    gate: asyncio.Semaphore | None = asyncio.Semaphore(concurrency)
+    if getattr(llm_backend, "gates_requests", False) and llm_backend is not None:
+        # The LLM backend holds a slot only while it waits on the model, so its merge and the
+        # next document's request overlap instead of queueing behind each other.
+        llm_backend.set_concurrency(concurrency)  # type: ignore[attr-defined]
+        gate = None
     window = concurrency * 2
     pending: deque[asyncio.Future[Outcome]] = deque()
     loop = asyncio.get_running_loop()
+    rules_later = getattr(llm_backend, "extract_with_rules", None) if gate is None and backend == "llm" else None
     try:
         for doc in docs:
+            if rules_later is not None and doc.error is None:
+                # the model request goes out first; the rules pass runs while it waits (same results)
+                pending.append(asyncio.ensure_future(_guarded(doc, rules_later(doc.text, lambda d=doc: _rules_or_error(d)))))
+                await asyncio.sleep(0)
+                while pending and (pending[0].done() or len(pending) >= window):
+                    yield await pending.popleft()
+                continue
             first = _rules_or_error(doc)
             if backend == "llm" and isinstance(first, ExtractionResult) and llm_backend is not None:
                 pending.append(asyncio.ensure_future(_llm_or_error(doc, first, llm_backend, gate)))

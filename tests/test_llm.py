@@ -362,3 +362,54 @@ def test_fault_schedules_by_document_and_by_request() -> None:
         assert [r.fault for r in srv.requests] == ["503", "ok", "ok"]
     with pytest.raises(ValueError, match="unknown fault"):
         FakeOpenAI(per_document=["418"])
+
+
+def test_one_client_serves_a_whole_stream_and_is_closed_at_its_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a client per document cost an SSL context and the connection pool: one per stream."""
+    from extractor.inputs import Document
+    from extractor.pipeline import Settings, extract_documents
+    from tests import fake_rules
+
+    fake_rules.install(monkeypatch)
+    made: list[llm.LLMClient] = []
+    real_init = llm.LLMClient.__init__
+
+    def counting_init(self: llm.LLMClient, config: LLMConfig) -> None:
+        real_init(self, config)
+        made.append(self)
+
+    monkeypatch.setattr(llm.LLMClient, "__init__", counting_init)
+    docs = [Document(id=f"d{i}", source=f"d{i}.txt", text=f"Title: Trial {i}\nNCT0000000{i}\n") for i in range(6)]
+    with FakeOpenAI(fixed_responder({"brief_title": "Trial"}), latency_s=0.01) as srv:
+        settings = Settings(backend="llm", base_url=srv.base_url, concurrency=3, use_cache=False)
+        backend = llm.create_backend(settings)
+        assert backend.config.max_connections == 3  # the pool is sized for the concurrency
+        out = extract_documents(docs, settings, llm_backend=backend)
+        assert len(srv.requests) == 6
+    assert [o.backend for o in out] == ["llm"] * 6  # type: ignore[union-attr]
+    assert len(made) == 1 and backend._client is None  # one client, closed when the stream ended
+    assert made[0].openai.is_closed()
+
+
+def test_wire_schema_is_compact_and_built_once() -> None:
+    """The tool schema keeps every field and enum but drops titles, defaults and null branches."""
+    wire = json.dumps(llm.WIRE_SCHEMA)
+    assert '"title"' not in wire.replace('"title": "LLMRecord"', "") and '"null"' not in wire and '"default"' not in wire
+    assert set(llm.WIRE_SCHEMA["properties"]) == set(llm.LLMRecord.model_fields)
+    assert "ACTIVE_NOT_RECRUITING" in wire and "PLACEBO_COMPARATOR" in wire
+    assert len(wire) < len(json.dumps(llm.LLMRecord.model_json_schema())) * 0.6
+    with FakeOpenAI(fixed_responder(GOOD)) as srv:
+        run(srv)
+        run(srv)
+        tools = [r.body["tools"][0]["function"]["parameters"] for r in srv.requests]
+    assert tools[0] == tools[1] and json.dumps(tools[0], sort_keys=True) == json.dumps(
+        {k: v for k, v in llm.WIRE_SCHEMA.items() if k not in ("title", "description")} | {"required": []}, sort_keys=True)
+
+
+def test_the_document_reaches_the_model_verbatim() -> None:
+    """Braces, Jinja-like markup and indentation are the document's, not a template's."""
+    text = "    Indented title {{ not_a_var }} {% raw %}\n" + TEXT
+    with FakeOpenAI(fixed_responder(GOOD)) as srv:
+        result = run(srv, text=text)
+        assert document_text(srv.requests[0].body) == text
+    assert result.backend == "llm" and result.record.lead_sponsor == "Acme Pharma"

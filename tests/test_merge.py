@@ -312,3 +312,35 @@ def test_correct_answers_survive_the_merge_with_empty_rules() -> None:
         answer = TrialRecord.model_validate(truth)
         result = merge(answer, rules(), text)
         assert result.record == answer, n
+
+
+def test_each_value_is_grounded_once_and_the_evidence_matches_a_full_grounding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merge reuses the rules' evidence for equal values and grounds only what differs, yet its
+    evidence and grounding warnings are exactly what grounding the merged record afresh gives."""
+    import extractor.merge as merge_module
+    from extractor.grounding import ground
+    from extractor.pipeline import assess
+
+    model = TrialRecord(nct_id="NCT04000001", secondary_ids=["ASK-2019-01", "XYZ-9"], enrollment=125,
+                        overall_status="RECRUITING", start_date="2020-01-15", keywords=["invented"],
+                        lead_sponsor="University of Exampleton",
+                        inclusion_criteria=["Adults scheduled for total knee replacement", "Able to give consent"])
+    rules_record = TrialRecord(nct_id="NCT04000001", secondary_ids=["ASK-2019-01"], enrollment=120,
+                               start_date="2020-01-15", lead_sponsor="University of Exampleton")
+    evidence, issues = assess(rules_record, TEXT)
+    prior = ExtractionResult(id="d", source="d.txt", backend="rules", record=rules_record, evidence=evidence, issues=issues)
+
+    grounded: list[set[str]] = []
+
+    def counting(record: TrialRecord, text: str) -> Any:
+        grounded.append({n for n in TrialRecord.model_fields if getattr(record, n) not in (None, [])})
+        return ground(record, text)
+
+    monkeypatch.setattr(merge_module, "ground", counting)
+    result = merge(model, prior, TEXT)
+    fresh_ev, fresh_issues = ground(result.record, TEXT)
+    assert result.evidence == fresh_ev
+    assert [i for i in result.issues if i.code == "UNGROUNDED_VALUE" and "not found" in i.message] == fresh_issues
+    seen = [n for names in grounded for n in names]
+    assert "nct_id" not in seen and "lead_sponsor" not in seen  # equal to the rules': their evidence is reused
+    assert len(seen) == len(set(seen))  # no field grounded twice
