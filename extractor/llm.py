@@ -219,10 +219,14 @@ def _check_async_validators_once() -> None:
     """instructor walks the response model's whole type tree for async validators 7 times per
     request (~3 ms of CPU per document). The answer for our one fixed class never changes: check
     it once here, then let every other model through to instructor's own check."""
-    from instructor.v2.core import patch as instructor_patch
-    from instructor.v2.validation import async_validators
+    try:  # instructor internals: where they differ (another version), keep instructor's own check
+        from instructor.v2.core import patch as instructor_patch
+        from instructor.v2.validation import async_validators
 
-    original = async_validators.reject_async_validators
+        original = async_validators.reject_async_validators
+        getattr(instructor_patch, "reject_async_validators")
+    except (ImportError, AttributeError):
+        return
     if getattr(original, "trialx_once", False):
         return
     original(_WireRecord)  # raises here, at import, if the model ever gains an async validator
