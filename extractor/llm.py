@@ -453,6 +453,30 @@ def _client(config: LLMConfig) -> openai.AsyncOpenAI:
     )
 
 
+class _Lane:
+    """Runs the CPU-heavy steps of the LLM path (rules pass, merge) one at a time, behind the I/O.
+
+    With many documents in flight their answers arrive together; run first-come-first-served, a
+    burst of merges and rules passes held up reading the next answer and sending the next request
+    (~10 ms each), so every request took ~270 ms instead of 250. A step here waits until the event
+    loop has nothing else ready (answers to read, requests to send), at most `max_wait_s`.
+    """
+
+    def __init__(self, max_wait_s: float = 0.05) -> None:
+        self._lock = asyncio.Lock()
+        self.max_wait_s = max_wait_s
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        async with self._lock:
+            await asyncio.sleep(0)
+            # CPython's loop keeps its runnable callbacks in `_ready`; another loop: one yield only
+            ready = getattr(asyncio.get_running_loop(), "_ready", None)
+            deadline = time.monotonic() + self.max_wait_s
+            while ready and time.monotonic() < deadline:
+                await asyncio.sleep(0)
+            return fn(*args)
+
+
 class LLMClient:
     """The openai client and its instructor wrapper, made once and shared by every document.
 
@@ -467,6 +491,7 @@ class LLMClient:
         # At most this many documents talk to the model at once (their re-asks and backoffs included);
         # what a document does before and after (rules, merge) does not hold a slot.
         self.gate = asyncio.Semaphore(max(1, config.max_connections))
+        self.lane = _Lane()
 
     async def aclose(self) -> None:
         await self.openai.close()
@@ -662,9 +687,10 @@ class LLMBackend:
                                                prompt_hash=self.prompt.hash)
             return exc, usage
 
-    def _finish(self, answer: LLMOutcome | tuple[LLMError, Usage], rules: ExtractionResult, text: str) -> ExtractionResult:
+    def _finish(self, answer: LLMOutcome | tuple[LLMError, Usage], rules: ExtractionResult, text: str,
+                checked: bool = True) -> ExtractionResult:
         if isinstance(answer, tuple):
-            return llm_failed(rules, *answer)
+            return llm_failed(rules, *answer, checked=checked)
         result = merge(answer.record, rules, text)
         result.usage = answer.usage
         return result
@@ -672,22 +698,24 @@ class LLMBackend:
     async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult:
         return self._finish(await self._ask(text), rules, text)
 
-    async def extract_with_rules(self, text: str, rules: Callable[[], ExtractionResult | Any]) -> ExtractionResult | Any:
+    async def extract_with_rules(self, text: str, rules: Callable[[], ExtractionResult | Any], *,
+                                 checked: bool = True) -> ExtractionResult | Any:
         """Send the document to the model first, then run `rules()` while the model works.
 
         The request does not need the rules' result, only the merge does, so the rules pass is off
         the request's path. `rules()` may return something else (a DocumentError): that is returned
-        as is and the request is cancelled.
+        as is and the request is cancelled. `checked=False`: `rules()` leaves the consistency checks
+        out (the merge checks the final record); they are added if the rules' result stands.
         """
         request = asyncio.ensure_future(self._ask(text))
         await asyncio.sleep(0)  # the request takes its slot (or queues for one) before the rules run
-        first = rules()
+        lane = self.client().lane
+        first = await lane.run(rules)
         if not isinstance(first, ExtractionResult):
             request.cancel()
             return first
         answer = await request
-        await asyncio.sleep(0)  # a request waiting for the slot just freed goes out before this merge
-        return self._finish(answer, first, text)
+        return await lane.run(self._finish, answer, first, text, checked)
 
 
 def create_backend(settings: Any) -> LLMBackend:

@@ -252,9 +252,14 @@ def _merge_list(name: str, lv: list[Any], rv: list[Any], llm_ev: dict[str, Evide
     return kept, Provenance(source=Source.BOTH, agreed=_norm(kept) == _norm(lv) == _norm(rv))
 
 
-def llm_failed(rules: ExtractionResult, exc: TrialxError, usage: Usage) -> ExtractionResult:
-    """The rules' result, with an LLM_FAILED warning saying why the model path gave up."""
+def llm_failed(rules: ExtractionResult, exc: TrialxError, usage: Usage, *, checked: bool = True) -> ExtractionResult:
+    """The rules' result, with an LLM_FAILED warning saying why the model path gave up.
+
+    `checked=False`: the rules' result was made without its consistency checks (the LLM path
+    leaves them to the merge); they are run here, first, as `extract_rules_result` orders them."""
     result = rules.model_copy(deep=True)
+    if not checked:
+        result.issues = run_checks(result.record) + result.issues
     result.backend = "rules"
     result.issues.append(Issue(code="LLM_FAILED", severity=Severity.WARNING, paths=[],
                                message=f"model path failed ({exc.code}): {exc.one_line()}; the rules' result is used"))

@@ -97,12 +97,20 @@ def assess(record: TrialRecord, text: str, *, today: date | None = None) -> tupl
     return evidence, run_checks(record, today=today) + grounding_issues
 
 
-def extract_rules_result(doc_id: str, source: str, text: str) -> ExtractionResult:
-    """The rules record with its grounding and checks; provenance "rules" for each filled path."""
+def extract_rules_result(doc_id: str, source: str, text: str, *, checks: bool = True) -> ExtractionResult:
+    """The rules record with its grounding and checks; provenance "rules" for each filled path.
+
+    `checks=False` leaves the consistency checks out (grounding issues only): for the LLM path,
+    whose merge re-checks the final record; `merge.llm_failed(..., checked=False)` adds them when
+    the rules' result is what stands.
+    """
     from extractor.rules import extract_rules  # imported late: the rules are a sibling module
 
     record = extract_rules(text)
-    evidence, issues = assess(record, text)
+    if checks:
+        evidence, issues = assess(record, text)
+    else:
+        evidence, issues = ground(record, text)
     provenance = {path: Provenance(source=Source.RULES) for path in evidence}  # evidence: every filled path
     return ExtractionResult(id=doc_id, source=source, backend="rules", record=record, evidence=evidence,
                             provenance=provenance, issues=issues, usage=Usage())
@@ -117,12 +125,15 @@ def document_error(doc_id: str, source: str, exc: BaseException) -> DocumentErro
     return DocumentError(id=doc_id, source=source, error={"code": code, "message": message})
 
 
-def _rules_or_error(doc: Document) -> Outcome:
+def _rules_or_error(doc: Document, checks: bool = True) -> Outcome:
     if doc.error is not None:
         return document_error(doc.id, doc.source, doc.error)
     assert doc.text is not None
     try:
-        result = extract_rules_result(doc.id, doc.source, doc.text)
+        if checks:  # the three-argument call, as callers (and tests that stand in for it) know it
+            result = extract_rules_result(doc.id, doc.source, doc.text)
+        else:
+            result = extract_rules_result(doc.id, doc.source, doc.text, checks=False)
     except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
         return document_error(doc.id, doc.source, exc)
     # how the input was read (a fallback encoding) is worth a reviewer's glance
@@ -169,8 +180,10 @@ async def extract_stream(
     try:
         for doc in docs:
             if rules_later is not None and doc.error is None:
-                # the model request goes out first; the rules pass runs while it waits (same results)
-                pending.append(asyncio.ensure_future(_guarded(doc, rules_later(doc.text, lambda d=doc: _rules_or_error(d)))))
+                # the model request goes out first; the rules pass runs while it waits (same results).
+                # Its checks are left to the merge, which checks the final record (or to llm_failed)
+                rules = lambda d=doc: _rules_or_error(d, checks=False)  # noqa: E731
+                pending.append(asyncio.ensure_future(_guarded(doc, rules_later(doc.text, rules, checked=False))))
                 await asyncio.sleep(0)
                 while pending and (pending[0].done() or len(pending) >= window):
                     yield await pending.popleft()

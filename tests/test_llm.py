@@ -413,3 +413,48 @@ def test_the_document_reaches_the_model_verbatim() -> None:
         result = run(srv, text=text)
         assert document_text(srv.requests[0].body) == text
     assert result.backend == "llm" and result.record.lead_sponsor == "Acme Pharma"
+
+
+INCONSISTENT = """Study of Drug A in Adults With Asthma
+
+NCT ID: NCT01234567
+Overall Status: Completed
+Enrollment: 120 participants (Estimated)
+Start Date: March 2021
+Completion Date: January 2019
+Lead Sponsor: Acme Pharma
+
+Eligibility
+Sex: All
+Minimum Age: 65 Years
+Maximum Age: 18 Years
+"""
+
+
+def test_pipeline_llm_failed_fallback_still_carries_the_rules_checks() -> None:
+    """The LLM path's rules pass leaves its checks to the merge; when the model fails for good the
+    rules' result stands, and it must be the complete rules-only result: checks included, in order."""
+    from extractor.inputs import Document
+    from extractor.pipeline import Settings, extract_documents, extract_rules_result
+
+    expected = extract_rules_result("d0", "d0.txt", INCONSISTENT)
+    assert {"DATE_ORDER", "AGE_RANGE"} <= set(codes(expected))  # the page really trips checks
+    docs = [Document(id="d0", source="d0.txt", text=INCONSISTENT)]
+    with FakeOpenAI(fixed_responder(GOOD), per_document=["500"] * 10) as srv:
+        [out] = extract_documents(docs, Settings(backend="llm", base_url=srv.base_url, use_cache=False))
+    assert isinstance(out, ExtractionResult) and out.backend == "rules"
+    assert codes(out) == codes(expected) + ["LLM_FAILED"]
+    assert out.issues[:-1] == expected.issues and out.record == expected.record and out.evidence == expected.evidence
+
+
+def test_pipeline_merge_checks_the_final_record() -> None:
+    """With the model's answer merged, the checks run once, on the merged record (none lost, none doubled)."""
+    from extractor.inputs import Document
+    from extractor.pipeline import Settings, extract_documents
+
+    answer = {"nct_id": "NCT01234567", "start_date": "2021-03", "completion_date": "2019-01"}
+    docs = [Document(id="d0", source="d0.txt", text=INCONSISTENT)]
+    with FakeOpenAI(fixed_responder(answer)) as srv:
+        [out] = extract_documents(docs, Settings(backend="llm", base_url=srv.base_url, use_cache=False))
+    assert isinstance(out, ExtractionResult) and out.backend == "llm"
+    assert codes(out).count("DATE_ORDER") == 1 and codes(out).count("AGE_RANGE") == 1

@@ -344,3 +344,15 @@ def test_each_value_is_grounded_once_and_the_evidence_matches_a_full_grounding(m
     seen = [n for names in grounded for n in names]
     assert "nct_id" not in seen and "lead_sponsor" not in seen  # equal to the rules': their evidence is reused
     assert len(seen) == len(set(seen))  # no field grounded twice
+
+
+def test_llm_failed_runs_the_checks_an_unchecked_rules_result_left_out() -> None:
+    """The LLM path's rules pass skips the checks (the merge re-checks); the fallback adds them first."""
+    from extractor.checks import run_checks
+
+    base = rules(nct_id="NCT04000001", minimum_age="65 Years", maximum_age="18 Years")
+    expected = run_checks(base.record)
+    assert expected  # the record really trips a check
+    result = llm_failed(base, LLMTransportError("HTTP 503"), Usage(), checked=False)
+    assert result.issues[:len(expected)] == expected and result.issues[-1].code == "LLM_FAILED"
+    assert [i.code for i in llm_failed(base, LLMTransportError("HTTP 503"), Usage()).issues] == ["LLM_FAILED"]
