@@ -177,16 +177,19 @@ def _nct_in_secondary(r: TrialRecord, today: date) -> Iterator[Issue]:
 
 
 def _duplicate_criteria(r: TrialRecord, today: date) -> Iterator[Issue]:
-    items = [(f"inclusion_criteria[{i}]", _fold(t)) for i, t in enumerate(r.inclusion_criteria)]
-    items += [(f"exclusion_criteria[{i}]", _fold(t)) for i, t in enumerate(r.exclusion_criteria)]
-    if len(items) < 2:
+    n_inc = len(r.inclusion_criteria)
+    texts = [_fold(t) for t in r.inclusion_criteria] + [_fold(t) for t in r.exclusion_criteria]
+    if len(texts) < 2:
         return
-    texts = [t for _, t in items]
+
+    def path(i: int) -> str:  # built only for the rare hit
+        return f"inclusion_criteria[{i}]" if i < n_inc else f"exclusion_criteria[{i - n_inc}]"
+
     scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=_DUPLICATE_THRESHOLD, dtype=np.uint8)
-    for x, y in zip(*np.nonzero(np.triu(scores, k=1))):
-        (px, tx), (py, ty) = items[x], items[y]
-        if not tx or not ty:
+    for x, y in zip(*np.nonzero(scores)):  # row-major, as the upper triangle was read before
+        if y <= x or not texts[x] or not texts[y]:
             continue
+        px, py = path(int(x)), path(int(y))
         both = px.split("[")[0] != py.split("[")[0]
         what = "stated as both inclusion and exclusion" if both else "stated twice"
         yield _issue("DUPLICATE_CRITERION", Severity.WARNING, [px, py], f"the same criterion is {what}")
@@ -209,14 +212,16 @@ _CRCL = re.compile(r"\b(?:creatinine\s+clearance|crcl|clcr)\b" + _CMP + _NUM + r
 
 
 _LAB_WORDS = ("hb", "hgb", "emoglobin", "plt", "platelet", "clearance", "crcl", "clcr")
+_LAB_WORD_RE = re.compile("|".join(_LAB_WORDS))  # any of them, anywhere in the lower-cased text
 
 
 def _lab_units(r: TrialRecord, today: date) -> Iterator[Issue]:
     lists = (("inclusion_criteria", r.inclusion_criteria), ("exclusion_criteria", r.exclusion_criteria))
     for field, items in lists:
+        if _LAB_WORD_RE.search("\n".join(items).lower()) is None:
+            continue  # one search for the whole list: most name no lab value at all
         for i, text in enumerate(items):
-            lower = text.lower()
-            if not any(word in lower for word in _LAB_WORDS):
+            if _LAB_WORD_RE.search(text.lower()) is None:
                 continue  # the regexes below are dear; most criteria name no lab value
             path = f"{field}[{i}]"
             for m in _HB.finditer(text):

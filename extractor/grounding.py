@@ -30,7 +30,28 @@ FUZZY_MAX_CALLS = 12  # per document: the fuzzy budget
 FUZZY_WINDOW = 4000  # characters of source searched around an anchor
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
-_ASCII_TOKEN = np.array([chr(c).isalnum() for c in range(128)], dtype=bool)
+
+
+_ASCII_LOWER = np.array([ord(chr(c).lower()) for c in range(128)], dtype=np.uint32)
+_ASCII_ALNUM = np.array([chr(c).isalnum() for c in range(128)], dtype=bool)
+
+
+def _lowered_codes(text: str) -> tuple[np.ndarray[Any, np.dtype[np.uint32]], np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Per character of `text`: its lower case as a code point (the character itself when its lower
+    case is longer, as for "İ", so offsets never move) and whether that is a letter or digit.
+    ASCII through tables; the few distinct other characters of a page one by one."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ascii_codes = np.minimum(codes, 127)
+    lowered, token = _ASCII_LOWER[ascii_codes], _ASCII_ALNUM[ascii_codes]
+    other = np.flatnonzero(codes > 127)
+    if len(other):
+        distinct, where = np.unique(codes[other], return_inverse=True)
+        lows = [low if len(low := chr(c).lower()) == 1 else chr(c) for c in distinct.tolist()]
+        lowered[other] = np.array([ord(c) for c in lows], dtype=np.uint32)[where]
+        token[other] = np.array([c.isalnum() for c in lows], dtype=bool)[where]
+    return lowered, token
+
+
 _MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december"]
 _PHASE_RE = re.compile(
@@ -43,19 +64,33 @@ _PHASE_NA_FORMS = ["not applicable", "n a", "na"]
 
 def filled_paths(record: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Every filled leaf of `record` as (path, value): `enrollment`, `arms[1].label`, `phases[0]`."""
-    for name in type(record).model_fields:
-        value = getattr(record, name)
-        path = f"{prefix}{name}"
+    out: list[tuple[str, Any]] = []
+    _leaves(record, prefix, out)
+    return iter(out)
+
+
+def _leaves(record: BaseModel, prefix: str, out: list[tuple[str, Any]]) -> None:
+    values = record.__dict__
+    for name in _field_names(type(record)):
+        value = values[name]
+        if value is None or value == "":
+            continue
+        path = prefix + name
         if isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from filled_paths(item, f"{path}[{i}].")
+                    _leaves(item, f"{path}[{i}].", out)
                 elif item is not None and item != "":
-                    yield f"{path}[{i}]", item
+                    out.append((f"{path}[{i}]", item))
         elif isinstance(value, BaseModel):
-            yield from filled_paths(value, f"{path}.")
-        elif value is not None and value != "":
-            yield path, value
+            _leaves(value, path + ".", out)
+        else:
+            out.append((path, value))
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(cls.model_fields)
 
 
 @lru_cache(maxsize=4096)
@@ -101,6 +136,15 @@ def _display_forms(value: Any) -> list[str]:
     return [str(value)]
 
 
+@lru_cache(maxsize=1024)
+def _phases_in(expr: str) -> tuple[Phase, ...]:
+    """The phases a phase expression names (none when the schema cannot read it)."""
+    try:
+        return tuple(normalize_phases(expr))
+    except ValueError:
+        return ()
+
+
 def _date_forms(y: int, m: int | None, d: int | None) -> list[str]:
     if m is None:
         return [str(y)]
@@ -142,18 +186,19 @@ _LABELS: dict[str, tuple[str, ...]] = {
     "responsible_party": ("responsible party",),
 }
 _LABEL_WINDOW = 300
+# Evidence(**fields) through its validator directly: the same validation, without the keyword
+# wrapper (about a third of the cost, paid ~70 times a page).
+_evidence = Evidence.__pydantic_validator__.validate_python
+
+
 _SIBLING_BEFORE, _SIBLING_AFTER = 200, 1500
 Span = tuple[int, int]
 
 
+@lru_cache(maxsize=4096)
 def _label_key(path: str) -> str:
     key = path.split("[")[0].split(".")[0]
     return key[: -len("_type")] if key.endswith("_date_type") or key == "enrollment_type" else key
-
-
-def _same_class(a: str, b: str) -> bool:
-    """Two letters or two digits side by side belong to one word ("Ulm|er", "12|763"); "survival|1" do not."""
-    return (a.isalpha() and b.isalpha()) or (a.isdigit() and b.isdigit())
 
 
 def _glue_ok(value: str) -> bool:
@@ -167,7 +212,11 @@ class Grounder:
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded: str | None = None
-        self._map: np.ndarray[Any, np.dtype[np.intp]] = np.zeros(0, dtype=np.intp)
+        self._padded = ""
+        self._lowered: str | None = None
+        self._lower_codes: np.ndarray[Any, np.dtype[np.uint32]] = np.zeros(0, dtype=np.uint32)
+        self._window: tuple[int, int | None, int, int] = (-1, -1, 0, 0)  # last (lo, hi) -> folded bounds
+        self._map: np.ndarray[Any, np.dtype[np.intp]] = np.zeros(0, dtype=np.intp)  # folded -> original offset
         self._labels: dict[str, list[int]] = {}
         self.fuzzy_calls = 0
 
@@ -175,55 +224,91 @@ class Grounder:
     # giving each folded character's offset in the original. Built with C-level passes only.
     def _index(self) -> str:
         if self._folded is None:
-            lower = self.text.lower()
-            if len(lower) != len(self.text):  # a rare character whose lower case is longer
-                lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in self.text)
-            codes = np.frombuffer(lower.encode("utf-32-le"), dtype=np.uint32).copy()
-            ascii_ = codes < 128
-            token = np.zeros(len(codes), dtype=bool)
-            token[ascii_] = _ASCII_TOKEN[codes[ascii_]]
-            for i in np.flatnonzero(~ascii_):  # non-ASCII letters are rare: classify them one by one
-                token[i] = lower[i].isalnum()
-            codes[~token] = 32
+            lowered, token = _lowered_codes(self.text)
+            self._lower_codes = lowered
             keep = token.copy()
             keep[1:] |= ~token[1:] & token[:-1]  # the first space after a token separates tokens
             self._map = np.flatnonzero(keep)
-            self._folded = codes[keep].tobytes().decode("utf-32-le")
+            self._folded = np.where(token, lowered, np.uint32(32))[keep].tobytes().decode("utf-32-le")
+            self._padded = f" {self._folded} "  # " needle " found here is a whole-token hit
         return self._folded
 
-    def _to_folded(self, offset: int) -> int:
-        self._index()
-        return int(np.searchsorted(self._map, offset))
+    def _lower(self) -> str | None:
+        """The text lower-cased character by character (offsets kept: "İ" stays), or None when a
+        case-insensitive regex could match more than that shows ("ſ" matches "s") or it is costly."""
+        if self._lowered is None:
+            text = self.text
+            if text.isascii():
+                self._lowered = text.lower()
+            elif "ſ" in text:
+                self._lowered = ""
+            else:  # str.lower is slow on non-ASCII text and may lengthen it; the index's codes are neither
+                self._index()
+                self._lowered = self._lower_codes.tobytes().decode("utf-32-le")
+        return self._lowered or None
 
-    def _pick(self, hits: Iterator[Span], near: int | None) -> Span | None:
-        """The first hit, or the one nearest `near`, preferring hits on the same line."""
-        if near is None:
-            return next(hits, None)
+    def _nearest(self, hits: list[Span], near: int) -> Span | None:
+        """The hit nearest `near`, preferring hits on the same line (the first of equals)."""
+        if len(hits) < 2:
+            return hits[0] if hits else None
         text = self.text
 
         def key(span: Span) -> tuple[bool, int]:
-            a, b = sorted((span[0], near))
-            return "\n" in text[a:b], abs(span[0] - near)
+            a, b = (span[0], near) if span[0] <= near else (near, span[0])
+            return text.find("\n", a, b) >= 0, abs(span[0] - near)
 
-        return min(hits, key=key, default=None)
+        return min(hits, key=key)
 
     def find_exact(self, value: str, lo: int = 0, hi: int | None = None, near: int | None = None) -> Span | None:
         """An occurrence of `value` not glued to a neighbouring letter or digit (first, or nearest `near`)."""
-        hi = len(self.text) if hi is None else hi
-        found = self._pick(self._exact_hits(value, lo, hi), near)
-        if found is None and _glue_ok(value) and (at := self.text.find(value, max(0, lo), hi)) >= 0:
-            found = at, at + len(value)  # pages glue cells together ("SorafenibSorafenib (Nexavar)")
-        return found
-
-    def _exact_hits(self, value: str, lo: int, hi: int) -> Iterator[Span]:
-        text, start = self.text, max(0, lo)
-        while (at := text.find(value, start, hi)) >= 0:
-            end = at + len(value)
-            if not (at > 0 and _same_class(value[0], text[at - 1])) and not (
-                end < len(text) and _same_class(value[-1], text[end])
-            ):
-                yield at, end
-            start = at + 1
+        text = self.text
+        size = len(text)
+        if hi is None:
+            hi = size
+        if lo < 0:
+            lo = 0
+        at = text.find(value, lo, hi)
+        if at < 0:
+            return None
+        first, last, n = value[0], value[-1], len(value)
+        first_alpha, first_digit = first.isalpha(), first.isdigit()
+        last_alpha, last_digit = last.isalpha(), last.isdigit()
+        glued_at = at
+        # nearest `near`: a hit on near's line beats one across a line break, then the closer
+        # one, then the earlier one; `line_start`/`line_end` bound near's line
+        line_start = line_end = 0
+        if near is not None:
+            line_start = text.rfind("\n", 0, near) + 1
+            line_end = text.find("\n", near)
+            if line_end < 0:
+                line_end = size
+        best: Span | None = None
+        best_key = (True, 0)
+        while at >= 0:
+            end = at + n
+            if at > 0 and (first_alpha or first_digit):
+                c = text[at - 1]
+                if (first_alpha and c.isalpha()) or (first_digit and c.isdigit()):
+                    at = text.find(value, at + 1, hi)
+                    continue
+            if end < size and (last_alpha or last_digit):
+                c = text[end]
+                if (last_alpha and c.isalpha()) or (last_digit and c.isdigit()):
+                    at = text.find(value, at + 1, hi)
+                    continue
+            if near is None:
+                return at, end
+            key = (not line_start <= at <= line_end, at - near if at >= near else near - at)
+            if best is None or key < best_key:
+                best, best_key = (at, end), key
+            if at >= near:
+                break  # hits further right are farther and no nearer to near's line
+            at = text.find(value, at + 1, hi)
+        if best is not None:
+            return best
+        if _glue_ok(value):
+            return glued_at, glued_at + n  # pages glue cells together ("SorafenibSorafenib (Nexavar)")
+        return None
 
     def find_folded(self, form: str, lo: int = 0, hi: int | None = None, near: int | None = None) -> Span | None:
         """`form` (folded) as whole tokens of the folded text, mapped back to original offsets."""
@@ -231,31 +316,48 @@ class Grounder:
         if not needle:
             return None
         folded = self._index()
-        flo = self._to_folded(lo) if lo > 0 else 0
-        fhi = len(folded) if hi is None else self._to_folded(hi)
-        found = self._pick(self._folded_hits(needle, folded, flo, fhi), near)
-        if found is None and _glue_ok(needle) and (at := folded.find(needle, flo, fhi)) >= 0:
-            found = int(self._map[at]), int(self._map[at + len(needle) - 1]) + 1
-        return found
-
-    def _folded_hits(self, needle: str, folded: str, lo: int, hi: int) -> Iterator[Span]:
-        start = lo
-        while (at := folded.find(needle, start, hi)) >= 0:
-            end = at + len(needle)
-            if (at == 0 or folded[at - 1] == " ") and (end == len(folded) or folded[end] == " "):
-                yield int(self._map[at]), int(self._map[end - 1]) + 1
-            start = at + 1
+        fmap = self._map
+        window = self._window
+        if window[0] == lo and window[1] == hi:  # the forms of one value search one window in turn
+            flo, fhi = window[2], window[3]
+        else:
+            flo = int(fmap.searchsorted(lo)) if lo > 0 else 0
+            fhi = len(folded) if hi is None else int(fmap.searchsorted(hi))
+            self._window = (lo, hi, flo, fhi)
+        hits: list[Span] = []
+        padded, wanted, n = self._padded, f" {needle} ", len(needle)
+        at = padded.find(wanted, flo, fhi + 2)  # `at` is where the needle starts in the folded text
+        while at >= 0:
+            if near is None:
+                return int(fmap[at]), int(fmap[at + n - 1]) + 1
+            hits.append((int(fmap[at]), int(fmap[at + n - 1]) + 1))
+            at = padded.find(wanted, at + 1, fhi + 2)
+        if hits and near is not None:  # hits are only collected when there is a `near`
+            return self._nearest(hits, near)
+        if _glue_ok(needle) and (at := folded.find(needle, flo, fhi)) >= 0:
+            return int(fmap[at]), int(fmap[at + n - 1]) + 1
+        return None
 
     def label_positions(self, key: str) -> list[int]:
         """Where the labels of a top-level field end (the value follows), in text order."""
-        if key not in self._labels:
-            found: list[int] = []
-            for label in _LABELS.get(key, ()):
-                found += [end for _, end in self._folded_hits(label, self._index(), 0, len(self._index()))][:4]
-                if found:
-                    break
-            self._labels[key] = sorted(found)
-        return self._labels[key]
+        found = self._labels.get(key)
+        if found is None:
+            found = []
+            labels = _LABELS.get(key, ())
+            if labels:
+                self._index()
+                padded, fmap = self._padded, self._map
+                for label in labels:
+                    needle, n = f" {label} ", len(label)
+                    at = padded.find(needle)
+                    while at >= 0 and len(found) < 4:  # `at` is where the label starts in the folded text
+                        found.append(int(fmap[at + n - 1]) + 1)
+                        at = padded.find(needle, at + 1)
+                    if found:
+                        break
+                found.sort()
+            self._labels[key] = found
+        return found
 
     def find_fuzzy(self, value: str) -> tuple[int, int, float] | None:
         """Align a long text value fuzzily, within a capped budget per document."""
@@ -286,27 +388,32 @@ class Grounder:
 
     def find_phase(self, value: Phase, lo: int = 0, hi: int | None = None) -> Span | None:
         """A phase expression ("Phase 2/3", "Phase I/II", "PHASE2") whose phases include `value`."""
-        for m in _PHASE_RE.finditer(self.text, lo, len(self.text) if hi is None else hi):
-            try:
-                if value in normalize_phases(m[0]):
-                    return m.span()
-            except ValueError:
-                continue
+        hi = len(self.text) if hi is None else hi
+        lower = self._lower()
+        if lower is not None:  # skip to the first "phase"/"early": the regex is slow to scan for itself
+            lo = max(lo, 0)
+            starts = [at for at in (lower.find("phase", lo, hi), lower.find("early", lo, hi)) if at >= 0]
+            if not starts:
+                return None
+            lo = min(starts)
+        for m in _PHASE_RE.finditer(self.text, lo, hi):
+            if value in _phases_in(m[0]):
+                return m.span()
         return None
 
     def _locate(self, value: Any, lo: int, hi: int | None, near: int | None,
                 local: bool = True) -> tuple[Span, MatchStatus] | None:
-        if isinstance(value, str) and not isinstance(value, Enum):
+        if isinstance(value, Enum):
+            if isinstance(value, Phase) and value != Phase.NA:
+                if span := self.find_phase(value, lo, hi):
+                    return span, MatchStatus.NORMALIZED
+            if span := self.find_exact(value.value, lo, hi, near):
+                return span, MatchStatus.EXACT
+        elif isinstance(value, str):
             if span := self.find_exact(value, lo, hi, near):
                 return span, MatchStatus.EXACT
-        if isinstance(value, Phase) and value != Phase.NA:
-            if span := self.find_phase(value, lo, hi):
-                return span, MatchStatus.NORMALIZED
-        if isinstance(value, int) and not isinstance(value, bool):
+        elif isinstance(value, int) and not isinstance(value, bool):
             if span := self.find_exact(str(value), lo, hi, near):
-                return span, MatchStatus.EXACT
-        if isinstance(value, Enum):
-            if span := self.find_exact(value.value, lo, hi, near):
                 return span, MatchStatus.EXACT
         for form in display_forms(value):
             if len(form) == 1 and not local:
@@ -327,7 +434,7 @@ class Grounder:
             found = self._locate(value, 0, None, None, local=False)
         if found is not None:
             (start, end), status = found
-            return Evidence(quote=self.text[start:end], start=start, end=end, status=status)
+            return _evidence({"quote": self.text[start:end], "start": start, "end": end, "status": status})
         if isinstance(value, str):
             fuzzy = self.find_fuzzy(value)
             if fuzzy:
@@ -342,14 +449,30 @@ def ground(record: TrialRecord, text: str) -> tuple[dict[str, Evidence], list[Is
     evidence: dict[str, Evidence] = {}
     issues: list[Issue] = []
     anchors: dict[str, int] = {}  # object path ("locations[0]") -> where its first grounded field sits
+    exact, find_exact = MatchStatus.EXACT, grounder.find_exact
     for path, value in filled_paths(record):
-        owner = path.rsplit(".", 1)[0] if "." in path else None
-        if owner is None:
-            ev = grounder.evidence(value, labels=grounder.label_positions(_label_key(path)))
+        dot = path.rfind(".")
+        if dot < 0:
+            labels = grounder.label_positions(_label_key(path))
+            if not labels and type(value) is str:  # the common case (criteria, conditions): first exact hit
+                span = find_exact(value)
+                ev = (_evidence({"quote": text[span[0]:span[1]], "start": span[0], "end": span[1], "status": exact})
+                      if span else grounder.evidence(value))
+            else:
+                ev = grounder.evidence(value, labels=labels)
         else:
-            ev = grounder.evidence(value, sibling=anchors.get(owner))
-            if ev.start is not None:
-                anchors.setdefault(owner, ev.start)
+            owner = path[:dot]
+            near = anchors.get(owner)
+            span = None
+            if type(value) is str:  # first step of `evidence` for text: exact, nearest the siblings
+                span = (find_exact(value) if near is None
+                        else find_exact(value, near - _SIBLING_BEFORE, near + _SIBLING_AFTER, near))
+            if span is not None:
+                ev = _evidence({"quote": text[span[0]:span[1]], "start": span[0], "end": span[1], "status": exact})
+            else:
+                ev = grounder.evidence(value, sibling=near)
+            if ev.start is not None and near is None:
+                anchors[owner] = ev.start
         evidence[path] = ev
         if ev.status == MatchStatus.NONE:
             shown = value.value if isinstance(value, Enum) else value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 __all__ = [
     "Kind",
@@ -227,8 +228,11 @@ _FIRST_WORDS = frozenset({key.split()[0] for key in LABELS if key} | set(_QUALIF
 _FIRST_RE = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
 def lookup(label: str) -> tuple[str, str | None] | None:
-    """(key, qualifier) for a label as written, or None when it is not a known label."""
+    """(key, qualifier) for a label as written, or None when it is not a known label.
+
+    Memoized: the same labels recur on every page, and the segmenter asks for each line."""
     if len(label) > 70:
         return None
     if label[:1] in "ABCDEFGHIJKLMNOP" and label[1:2] == ".":

@@ -7,6 +7,7 @@ the rules check the LLM later, so a value given here must be right.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from enum import Enum
 
 from extractor.schema import (
@@ -51,11 +52,18 @@ def parse_enum(enum_cls: _E, text: str | None) -> str | None:
     """The display text when `enum_cls` can read it, else None (the schema normalizes it again)."""
     if not text:
         return None
+    text = text.strip()
+    return text if _reads_as(enum_cls, text) else None
+
+
+@lru_cache(maxsize=2048)
+def _reads_as(enum_cls: _E, text: str) -> bool:
+    """Memoized: the same few enum phrases recur on every page."""
     try:
-        normalize_enum(enum_cls, text.strip())
+        normalize_enum(enum_cls, text)
     except ValueError:
-        return None
-    return text.strip()
+        return False
+    return True
 
 
 def parse_phases(text: str | None) -> list[str]:
@@ -134,8 +142,11 @@ _BARE_DATE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str | None) -> tuple[str | None, str | None]:
-    """(date, qualifier) from "March 2020 (Actual)", "2025-04-01", "Anticipated: 2024-05"."""
+    """(date, qualifier) from "March 2020 (Actual)", "2025-04-01", "Anticipated: 2024-05".
+
+    Memoized: a pure function of the text, and registries print the same dates again and again."""
     if not text:
         return None, None
     qualifier = None
@@ -304,6 +315,8 @@ COUNTRIES = frozenset(
      "Russian Federation", "Sri Lanka", "Costa Rica", "Puerto Rico", "Dominican Republic", "Viet Nam",
      "Iran, Islamic Republic of", "Taiwan, Province of China", "UK", "U.S.", "US"}
 _STATUS_TOKENS = {m.value for m in OverallStatus}
+_LONG_NUMBER_RE = re.compile(r"\d{6,}")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _place(line: str) -> tuple[str | None, str | None, str] | None:
@@ -314,7 +327,7 @@ def _place(line: str) -> tuple[str | None, str | None, str] | None:
         parts = parts[:-2] + [", ".join(parts[-2:])]
     if not 2 <= len(parts) <= 3 or parts[-1] not in COUNTRIES or any(not p or len(p) > 40 for p in parts):
         return None
-    if any(re.search(r"\d", p) for p in parts):
+    if any(_DIGIT_RE.search(p) for p in parts):
         return None
     city = parts[0]
     state = parts[1] if len(parts) == 3 else None
@@ -333,7 +346,7 @@ def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
     country: str | None = None
     for line in lines:
         line = line.strip()
-        if not line or "@" in line or re.search(r"\d{6,}", line):
+        if not line or "@" in line or _LONG_NUMBER_RE.search(line):
             continue
         if line in COUNTRIES:
             country, current = line, None

@@ -110,6 +110,7 @@ def strip_marker(text: str) -> str:
 def segment(text: str) -> Page:
     """Split `text` into sections; section 0 is the preamble before the first label."""
     sections = [Section(key="", label="", start=0)]
+    current = sections[0]
     container = 0
     fresh = False  # the previous line was a label-only heading: a site blurb may follow
     pos = 0
@@ -119,47 +120,50 @@ def segment(text: str) -> Page:
         stripped = raw.strip()
         if not stripped:
             continue
-        start = line_start + raw.find(stripped[0])
-        if stripped[0] >= "\U0001F1E6":  # a flag emoji before a place name
+        start = line_start + len(raw) - len(raw.lstrip())
+        first = stripped[0]
+        if first >= "\U0001F1E6":  # a flag emoji before a place name
             flag = _FLAG_RE.match(stripped)
             if flag:
                 start += flag.end()
                 stripped = stripped[flag.end():]
                 if not stripped:
                     continue
+                first = stripped[0]
         if is_chrome(stripped):
             continue
-        current = sections[-1]
-        if fresh and current.key not in _CRITERIA_KEYS and is_blurb(stripped):
+        if fresh:
             fresh = False
-            continue
-        fresh = False
-        if stripped[0] == "|" and not stripped.strip("|-: "):
-            continue  # a markdown table's rule line
-        if stripped[0] == "|" and stripped.count("|") == 3:  # a markdown table row "| Phase | Phase 2 |"
-            cells = stripped.strip("|").split("|")
-            stripped = f"{cells[0].strip()}: {cells[1].strip()}" if cells[1].strip() else cells[0].strip()
-            start += raw[start - line_start:].find(cells[0].strip())
-        first = stripped[0]
+            if current.key not in _CRITERIA_KEYS and is_blurb(stripped):
+                continue
+        if first == "|":
+            if not stripped.strip("|-: "):
+                continue  # a markdown table's rule line
+            if stripped.count("|") == 3:  # a markdown table row "| Phase | Phase 2 |"
+                cells = stripped.strip("|").split("|")
+                stripped = f"{cells[0].strip()}: {cells[1].strip()}" if cells[1].strip() else cells[0].strip()
+                start += raw[start - line_start:].find(cells[0].strip())
+                first = stripped[0]
         numbered = (first.isdigit() or first in "(\u2460\u2461\u2462\u2463\u2464") and bool(_NUMBERED_RE.match(stripped))
         bulleted = numbered or (first in _MARKER_CHARS and bool(_MARKER_RE.match(stripped)))
         if not numbered:
-            bare = strip_marker(stripped)
+            bare = strip_marker(stripped) if first in _MARKER_CHARS or "**" in stripped or "__" in stripped \
+                else stripped.strip()
             found = lookup(bare.rstrip(":： ").rstrip("?")) if len(bare) <= 72 else None
             if found is not None:
                 key, qualifier = found
-                sections.append(Section(key, bare.rstrip(":： "), start, qualifier, container=container))
+                current = Section(key, bare.rstrip(":： "), start, qualifier, container=container)
+                sections.append(current)
                 if KINDS[key] is Kind.BLOCK:
-                    container = len(sections) - 1
-                    sections[-1].container = container
+                    container = current.container = len(sections) - 1
                 fresh = True
                 continue
             section = _inline(bare, stripped, start, current, container, bulleted)
             if section is not None:
+                current = section
                 sections.append(section)
                 if section.kind is Kind.BLOCK:
-                    container = len(sections) - 1
-                    section.container = container
+                    container = section.container = len(sections) - 1
                 continue
         current.lines.append(Line(stripped, start, bulleted))
     return Page(text, sections)
@@ -168,6 +172,9 @@ def segment(text: str) -> Page:
 def _inline(bare: str, stripped: str, start: int, current: Section, container: int,
             bulleted: bool) -> Section | None:
     """A "Label: value" line as a section holding its value, or None."""
+    head = bare[1:74]
+    if ":" not in head and "\t" not in head and "：" not in head:
+        return None  # most lines hold no separator at all; the regex is the dear way to learn that
     colon = _COLON_RE.search(bare, 1, 74)
     if colon is None:
         return None

@@ -161,3 +161,28 @@ def test_long_values_glued_to_neighbouring_cells_are_still_exact() -> None:
     assert evidence["arms[0].description"].status == MatchStatus.EXACT
     assert evidence["primary_outcomes[0].time_frame"].quote == "From surgery to relapse, up to 5 years"
     assert Grounder("Hb 12.5").find_exact("2.5") is None  # short values still need a boundary
+
+
+def test_nearest_hit_prefers_near_line_then_distance_then_the_earlier() -> None:
+    text = "Oslo\nX Oslo Y Oslo\nOslo"
+    grounder = Grounder(text)
+    assert grounder.find_exact("Oslo", 0, None, near=9) == (7, 11)  # same line, 2 before beats 5 after
+    assert grounder.find_exact("Oslo", 0, None, near=12) == (14, 18)  # same line, 2 after beats 5 before
+    assert grounder.find_exact("Oslo", 0, None, near=1) == (0, 4)  # a hit on near's own line wins
+    assert Grounder("Oslo  x   Oslo").find_exact("Oslo", 0, None, near=5) == (0, 4)  # equally near: the earlier
+
+
+def test_offsets_survive_characters_whose_case_changes_length() -> None:
+    # "İ" lower-cases to two characters and "😀" lies outside the BMP: offsets must not move
+    text = "İ😀 Status: RECRUITING\nPhase: İ Phase 2"
+    grounder = Grounder(text)
+    assert grounder.find_folded("recruiting") == (11, 21)
+    assert grounder.label_positions("overall_status") == [9]
+    assert grounder.find_phase(Phase.PHASE2) == (31, 38)
+    assert Grounder("Phaſe 2 trial").find_phase(Phase.PHASE2) == (0, 7)  # re.I reads "ſ" as "s"
+
+
+def test_labels_are_whole_tokens_and_at_most_four() -> None:
+    text = "Statuses: x\n" + "".join(f"Status: {i}\n" for i in range(6))
+    ends = Grounder(text).label_positions("overall_status")
+    assert len(ends) == 4 and all(text[end - 6:end] == "Status" for end in ends)
