@@ -97,6 +97,9 @@ def assess(record: TrialRecord, text: str, *, today: date | None = None) -> tupl
     return evidence, run_checks(record, today=today) + grounding_issues
 
 
+_FROM_RULES = Provenance(source=Source.RULES)  # frozen, so one instance serves every path
+
+
 def extract_rules_result(doc_id: str, source: str, text: str, *, checks: bool = True) -> ExtractionResult:
     """The rules record with its grounding and checks; provenance "rules" for each filled path.
 
@@ -111,7 +114,7 @@ def extract_rules_result(doc_id: str, source: str, text: str, *, checks: bool = 
         evidence, issues = assess(record, text)
     else:
         evidence, issues = ground(record, text)
-    provenance = {path: Provenance(source=Source.RULES) for path in evidence}  # evidence: every filled path
+    provenance = dict.fromkeys(evidence, _FROM_RULES)  # evidence covers every filled path
     return ExtractionResult(id=doc_id, source=source, backend="rules", record=record, evidence=evidence,
                             provenance=provenance, issues=issues, usage=Usage())
 

@@ -43,7 +43,7 @@ class Evidence(BaseModel):
 
 
 class Provenance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: Source
     agreed: bool | None = None  # None when only one source gave a value

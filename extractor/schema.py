@@ -211,10 +211,10 @@ def clean_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if _PHONE_RE.fullmatch(text):
-        return text  # "(301) 496-6120": an area code, not list numbering
-    stripped = _BULLET_RE.sub("", text, count=1)
-    return stripped.strip()
+    marker = _BULLET_RE.match(text)
+    if marker is None or _PHONE_RE.fullmatch(text):
+        return text  # no marker; or "(301) 496-6120": an area code, not list numbering
+    return text[marker.end():].strip()
 
 
 def _optional_text(value: Any) -> Any:
@@ -258,6 +258,18 @@ _MONTHS = {
     for m in names
 }
 _MONTH_RE = r"(?P<mon>[A-Za-z]{3,9})\.?"
+_DATE_QUALIFIER = re.compile(r"\s*\((?:actual|anticipated|estimated?|expected)\)\s*$", re.I)
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
+_ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_ISO_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
+_YEAR = re.compile(r"(\d{4})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MON_D_Y = re.compile(rf"{_MONTH_RE}\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})")
+_D_MON_Y = re.compile(rf"(?P<d>\d{{1,2}})[\s\-/]+{_MONTH_RE}[\s,\-/]+(?P<y>\d{{4}})")
+_MON_Y = re.compile(rf"{_MONTH_RE}[\s,\-/]+(?P<y>\d{{4}})")
+_Y_MON_D = re.compile(rf"(?P<y>\d{{4}})[\s\-/]+{_MONTH_RE}(?:[\s\-/]+(?P<d>\d{{1,2}}))?")
+_NUMERIC_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_NUMERIC_MY = re.compile(r"(\d{1,2})[/.\-](\d{4})")
 
 
 def _valid_date(y: int, m: int | None = None, d: int | None = None) -> str:
@@ -289,30 +301,29 @@ def normalize_partial_date(value: Any) -> Any:
         return value.isoformat() if isinstance(value, date) else None
     if not isinstance(value, str):
         raise ValueError(f"expected a date string, got {type(value).__name__}")
-    text = value.strip().rstrip(".")
-    text = re.sub(r"\s*\((?:actual|anticipated|estimated?|expected)\)\s*$", "", text, flags=re.I)
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+    text = _DATE_QUALIFIER.sub("", value.strip().rstrip("."))
+    text = _ORDINAL.sub(r"\1", text)
     if _fold(text) in _NULL_WORDS:
         return None
     try:
-        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text):
+        if m := _ISO_DAY.fullmatch(text):
             return _valid_date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text):
+        if m := _ISO_MONTH.fullmatch(text):
             return _valid_date(int(m[1]), int(m[2]))
-        if m := re.fullmatch(r"(\d{4})", text):
+        if m := _YEAR.fullmatch(text):
             return _valid_date(int(m[1]))
-        if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text):
+        if m := _COMPACT.fullmatch(text):
             return _valid_date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.fullmatch(rf"{_MONTH_RE}\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", text):
+        if m := _MON_D_Y.fullmatch(text):
             return _valid_date(int(m["y"]), _month(m["mon"]), int(m["d"]))
-        if m := re.fullmatch(rf"(?P<d>\d{{1,2}})[\s\-/]+{_MONTH_RE}[\s,\-/]+(?P<y>\d{{4}})", text):
+        if m := _D_MON_Y.fullmatch(text):
             return _valid_date(int(m["y"]), _month(m["mon"]), int(m["d"]))
-        if m := re.fullmatch(rf"{_MONTH_RE}[\s,\-/]+(?P<y>\d{{4}})", text):
+        if m := _MON_Y.fullmatch(text):
             return _valid_date(int(m["y"]), _month(m["mon"]))
-        if m := re.fullmatch(rf"(?P<y>\d{{4}})[\s\-/]+{_MONTH_RE}(?:[\s\-/]+(?P<d>\d{{1,2}}))?", text):
+        if m := _Y_MON_D.fullmatch(text):
             day = int(m["d"]) if m["d"] else None
             return _valid_date(int(m["y"]), _month(m["mon"]), day)
-        if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
+        if m := _NUMERIC_DMY.fullmatch(text):
             a, b, y = int(m[1]), int(m[2]), int(m[3])
             if a > 12 >= b:
                 return _valid_date(y, b, a)
@@ -321,7 +332,7 @@ def normalize_partial_date(value: Any) -> Any:
             if a == b:
                 return _valid_date(y, a, b)
             raise ValueError("day and month order is ambiguous; write it as YYYY-MM-DD")
-        if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text):
+        if m := _NUMERIC_MY.fullmatch(text):
             return _valid_date(int(m[2]), int(m[1]))
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid date: {exc}") from None
