@@ -108,6 +108,8 @@ def extract_command(
     model: str | None = typer.Option(None, "--model", help="Model name for the LLM backend."),
     prompt: str | None = typer.Option(None, "--prompt", help="Prompt version for the LLM backend."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    mode: str | None = typer.Option(None, "--mode", help="How the model returns JSON: tools (default), "
+                                    "json_schema, json or md_json (for local servers without tool calls)."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=256, help="LLM requests in flight."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in --out FILE; append the rest."),
@@ -128,7 +130,7 @@ def extract_command(
     todo = sum(1 for s in sources if s.id not in skip)
     kind: Literal["auto", "llm", "rules"] = backend  # type: ignore[assignment]
     settings = Settings(backend=kind, model=model, prompt_version=prompt, base_url=base_url,
-                        use_cache=not no_cache, concurrency=concurrency)
+                        use_cache=not no_cache, concurrency=concurrency, mode=mode)
     settings, llm = _choose_backend(settings)
     docs = load_documents(paths, max_bytes=limit, skip=skip)
     sink = _LineSink(out, resume=resume)

@@ -721,6 +721,6 @@ class LLMBackend:
 def create_backend(settings: Any) -> LLMBackend:
     """Build the backend from `pipeline.Settings` (model, prompt_version, base_url, use_cache, concurrency)."""
     options = {"model": settings.model, "prompt_version": settings.prompt_version, "base_url": settings.base_url,
-               "mode": getattr(settings, "mode", None), "max_connections": getattr(settings, "concurrency", None)}
+               "mode": settings.mode, "max_connections": getattr(settings, "concurrency", None)}
     config = LLMConfig(**{k: v for k, v in options.items() if v is not None}, use_cache=settings.use_cache)
     return LLMBackend(config)

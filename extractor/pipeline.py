@@ -48,6 +48,7 @@ class Settings:
     base_url: str | None = None
     use_cache: bool = True
     concurrency: int = 4
+    mode: str | None = None  # tools (default) | json_schema | json | md_json, for servers without tools
 
 
 class LLMBackend(Protocol):
