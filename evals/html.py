@@ -99,7 +99,8 @@ def run_report_html(
     for name, f in fields.items():
         if not f.get("n"):
             continue
-        cells = "".join(f'<td class="num {s}">{f.get(s, 0)}</td>' for s in ("correct", "wrong", "missing", "extra", "error"))
+        cells = "".join(f'<td class="num {s if f.get(s, 0) else "muted"}">{f.get(s, 0)}</td>'
+                        for s in ("correct", "wrong", "missing", "extra", "error"))
         rows.append(f"<tr><td>{escape(name)}</td><td class=num>{_num(f.get('score'))}</td>"
                     f"<td class=num>{_ci(f.get('ci'))}</td><td class=num>{f['n']}</td>{cells}</tr>")
     parts.append(f"<h2>Fields</h2><table><tr>{head}</tr>{''.join(rows)}</table>")
