@@ -49,7 +49,7 @@ def run_all(quick: bool, use_shared: bool, skip: set[str]) -> dict[str, Any]:
     plan = {
         "rules": lambda: measure.bench_rules(pairs_for(12 if quick else 600)),
         "llm": lambda: measure.bench_llm(pairs_for, [1, 4] if quick else CONCURRENCIES, 0.05 if quick else LATENCY,
-                                         waves=1 if quick else 8),
+                                         waves=1 if quick else 16),
         "tokens": lambda: measure.bench_tokens(pairs_for(3 if quick else 24)),
         "langextract": lambda: measure.bench_langextract(
             pairs_for(3 if quick else 64), 0.05 if quick else LATENCY, 16,
@@ -208,7 +208,7 @@ METHODS = """\
   latency from `time.perf_counter()` around each call.
 - **LLM pipeline**: the real `extract_stream` with `Settings(backend="llm", use_cache=False,
   concurrency=c)` against `tests/fake_openai.py` run in a **separate process**
-  (`benchmarks/fakeserver.py`) with a fixed 250 ms latency per request; 8 waves of `c` documents
+  (`benchmarks/fakeserver.py`) with a fixed 250 ms latency per request; 16 waves of `c` documents (a steady-state figure: users send thousands of pages, so ramp-up should not dominate)
   (16 at c=1), after a warm-up. Ideal = c / 0.25 s. Client CPU per document =
   `time.process_time()` of the benchmark process over the run / documents: it holds the rules
   pre-pass, the openai/instructor client, validation, merge, grounding and checks, and none of the
