@@ -208,8 +208,9 @@ METHODS = """\
   latency from `time.perf_counter()` around each call.
 - **LLM pipeline**: the real `extract_stream` with `Settings(backend="llm", use_cache=False,
   concurrency=c)` against `tests/fake_openai.py` run in a **separate process**
-  (`benchmarks/fakeserver.py`) with a fixed 250 ms latency per request; 16 waves of `c` documents (a steady-state figure: users send thousands of pages, so ramp-up should not dominate)
-  (16 at c=1), after a warm-up. Ideal = c / 0.25 s. Client CPU per document =
+  (`benchmarks/fakeserver.py`) with a fixed 250 ms latency per request; 16 waves of `c` documents
+  (32 at c=1), after a warm-up: a steady-state figure, since users send thousands of pages and the
+  first wave's ramp-up should not dominate. Ideal = c / 0.25 s. Client CPU per document =
   `time.process_time()` of the benchmark process over the run / documents: it holds the rules
   pre-pass, the openai/instructor client, validation, merge, grounding and checks, and none of the
   server's work. The server answers with the rules record of each document, computed **before**
