@@ -22,6 +22,9 @@ __all__ = [
     "lookup",
     "is_blurb",
     "is_chrome",
+    "flag",
+    "FLAGS",
+    "NUMBERED_CODE_RE",
 ]
 
 
@@ -35,23 +38,32 @@ class Kind(str, Enum):
 # key -> (kind, synonyms as written on registry pages). Qualifier words (actual, estimated,
 # anticipated, expected) are removed before lookup and reported separately.
 _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
-    "nct_id": (Kind.SCALAR, ("NCT ID", "NCT Number", "NCT No", "ClinicalTrials.gov Identifier",
+    "nct_id": (Kind.SCALAR, ("Clinical Study Identifier", "NCT ID", "NCT Number", "NCT No",
+                             "ClinicalTrials.gov Identifier",
                              "ClinicalTrials.gov ID", "ClinicalTrials.gov Identifier (NCT Number)")),
-    "registry_id": (Kind.SCALAR, ("Registration Number", "Registration No", "Main ID", "Trial ID",
+    "registry_id": (Kind.SCALAR, ("EU CT number", "Trial registration", "Registration Number",
+                                  "Registration No", "Main ID", "Trial ID",
                                   "ACTRN", "ISRCTN", "ISRCTN Number", "EudraCT Number", "EudraCT",
                                   "CTRI Number", "CTRI No", "Registration number", "Trial registration number",
                                   "Registry ID", "EU CT Number", "EU Trial Number", "Study ID", "Trial Number",
                                   "UTN", "Universal Trial Number")),
-    "secondary_ids": (Kind.BLOCK, ("Other Study ID Numbers", "Secondary ID", "Secondary IDs",
+    "secondary_ids": (Kind.BLOCK, ("Secondary ID(s)", "Secondary IDs if Any", "Also known as",
+                                   "Sponsor protocol code", "Study subject ID", "IND Number",
+                                   "Additional registries", "Other Study IDs", "Other Study ID Numbers",
+                                   "Secondary ID", "Secondary IDs",
                                    "Secondary Identifiers", "Other Identifiers", "Other IDs",
                                    "Secondary identifying numbers", "Org Study ID", "Protocol Number",
                                    "Protocol ID", "Sponsor Protocol Number", "Sponsor's protocol code number",
                                    "Other ID", "Secondary Identifying Numbers", "Protocol/serial number")),
-    "brief_title": (Kind.SCALAR, ("Brief Title", "Public title", "Public Title", "Title", "Study Title",
+    "brief_title": (Kind.SCALAR, ("Title of the trial for lay people", "Brief Title", "Public title",
+                                  "Public Title", "Title", "Study Title",
                                   "Trial Title", "Title of the trial", "Brief title", "Public Title of Study")),
     "official_title": (Kind.SCALAR, ("Official Title", "Scientific title", "Full title", "Scientific Title",
                                      "Full title of the trial", "Official title", "Scientific Title of Study")),
-    "acronym": (Kind.SCALAR, ("Acronym", "Study Acronym", "Trial acronym", "Scientific acronym",
+    "acronym": (Kind.SCALAR, ("Scientific title acronym", "Short title/acronym", "Short title",
+                              "Study acronym", "Name or abbreviated title of the trial where available",
+                              "Name or abbreviated title", "English Acronym", "Public title acronym",
+                              "Acronym", "Study Acronym", "Trial acronym", "Scientific acronym",
                               "Public acronym", "Abbreviated title")),
     "overall_status": (Kind.SCALAR, ("Overall Status", "Overall study status", "Trial status", "Status",
                                      "Study Status", "Overall Recruitment Status", "Trial Status",
@@ -62,54 +74,72 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                          "Recruitment Status of Trial (Global)", "Recruitment Status of Trial")),
     "why_stopped": (Kind.SCALAR, ("Why Stopped", "Reason for early termination", "Reason stopped",
                                   "Reason for termination", "Reason for stopping")),
-    "start_date": (Kind.SCALAR, ("Study Start", "Study Start Date", "Start Date", "Date of first enrolment",
+    "start_date": (Kind.SCALAR, ("Overall study start date", "Date of first participant enrolment",
+                                 "Recruitment start date in EEA", "Study execute time", "Study execution time",
+                                 "Date of first participant enrollment", "Study Start", "Study Start Date",
+                                 "Start Date", "Date of first enrolment",
                                  "Date of first enrollment", "Date of First Enrollment (India)",
                                  "Date of First Enrollment (Global)", "Date of first participant enrolment",
                                  "Overall trial start date", "Trial start date", "Study start date",
                                  "Recruitment start date", "First enrolment date")),
     "primary_completion_date": (Kind.SCALAR, ("Primary Completion", "Primary Completion Date")),
-    "completion_date": (Kind.SCALAR, ("Study Completion", "Study Completion Date", "Completion Date",
+    "completion_date": (Kind.SCALAR, ("Date of the global end of the trial", "Global end of trial date",
+                                      "End of trial date", "Date of last data collection",
+                                      "Overall study end date", "Overall trial end date", "Study end",
+                                      "Study Completion", "Study Completion Date", "Completion Date",
                                       "Overall trial end date", "Trial end date", "End Date",
                                       "Date of study completion", "Study end date",
                                       "Date of last participant enrolment", "Recruitment end date")),
-    "first_posted_date": (Kind.SCALAR, ("First Posted", "First posted", "First Posted Date",
+    "first_posted_date": (Kind.SCALAR, ("Date on which this record was first entered in the EudraCT database",
+                                        "First Posted on", "Registered on", "First Posted", "First posted",
+                                        "First Posted Date",
                                         "Date of registration", "Registration date", "Date registered",
                                         "Date Registered", "First Received", "First Submitted",
                                         "Date of Registration", "Date of registration in primary registry")),
-    "last_update_date": (Kind.SCALAR, ("Last Update Posted", "Last Updated", "Last update posted",
+    "last_update_date": (Kind.SCALAR, ("Last refreshed on", "Date of Last Refreshed on", "Last Modified on",
+                                       "Last update date", "Record last updated", "Date last modified",
+                                       "Last Update Posted", "Last Updated", "Last update posted",
                                        "Last Update", "Last updated", "Last Modified",
                                        "Last Modified On", "Date last updated", "Last edited")),
-    "study_type": (Kind.SCALAR, ("Study Type", "Type of Trial", "Study type", "Trial type")),
-    "phases": (Kind.SCALAR, ("Phase", "Phases", "Study Phase", "Phase of Trial", "Trial phase",
+    "study_type": (Kind.SCALAR, ("Primary study design", "Type of study design", "Study Type", "Type of Trial",
+                                 "Study type", "Trial type")),
+    "phases": (Kind.SCALAR, ("Study phase", "Phase", "Phases", "Study Phase", "Phase of Trial", "Trial phase",
                              "Phase of study", "Clinical phase")),
     "allocation": (Kind.SCALAR, ("Allocation", "Randomization", "Randomisation", "Allocation to intervention")),
     "intervention_model": (Kind.SCALAR, ("Intervention Model", "Assignment", "Intervention Assignment",
                                          "Interventional Model")),
-    "masking": (Kind.SCALAR, ("Masking", "Blinding", "Masking/Blinding", "Blinding/Masking", "Masking / blinding")),
+    "masking": (Kind.SCALAR, ("Masking", "Blinding", "Masking/Blinding", "Blinding/Masking",
+                              "Masking / blinding")),
     "primary_purpose": (Kind.SCALAR, ("Primary Purpose", "Purpose", "Study Purpose", "Purpose of the study")),
     "design": (Kind.BLOCK, ("Study Design", "Study design", "Design", "Trial design", "Study Design Info",
                             "Design Details")),
-    "enrollment": (Kind.SCALAR, ("Enrollment", "Enrolment", "Target Recruitment", "Target sample size",
+    "enrollment": (Kind.SCALAR, ("Planned number of participants",
+                                 "Overall trial: Planned number of participants",
+                                 "Total number of participants", "Total sample size", "Enrollment",
+                                 "Enrolment", "Target Recruitment", "Target sample size",
                                  "Target Sample Size", "Sample size", "Number of subjects",
                                  "Number of participants", "Target number of participants",
                                  "Total final enrolment", "Final Enrollment", "Planned sample size",
                                  "In the whole clinical trial",
                                  "Anticipated sample size", "Expected number of subjects",
                                  "Number of Participants", "Total Sample Size")),
-    "conditions": (Kind.BLOCK, ("Conditions", "Condition", "Health condition(s) or problem(s) studied",
+    "conditions": (Kind.BLOCK, ("Medical condition(s)", "Condition(s)",
+                                "Health condition(s) or problem(s) studied", "Conditions", "Condition",
+                                "Health condition(s) or problem(s) studied",
                                 "Health condition", "Target disease", "Disease",
                                 "Medical condition", "Medical condition(s) being investigated",
                                 "Condition or disease", "Health Condition or Problem Studied",
                                 "Conditions studied", "Disease or condition", "Health Condition / Problems Studied")),
     "keywords": (Kind.BLOCK, ("Keywords", "Keyword", "Key words")),
-    "brief_summary": (Kind.BLOCK, ("Brief Summary", "Summary", "Plain English summary", "Brief summary",
+    "brief_summary": (Kind.BLOCK, ("Plain English summary of protocol", "Overview", "Brief Summary", "Summary", "Plain English summary", "Brief summary",
                                    "Lay summary", "Study Summary", "Plain language summary")),
-    "detailed_description": (Kind.BLOCK, ("Detailed Description", "Detailed description",
+    "detailed_description": (Kind.BLOCK, ("Description", "Detailed Description", "Detailed description",
                                           "Scientific summary", "Study Description")),
     "arms": (Kind.BLOCK, ("Arms", "Arm Groups", "Arm Group", "Study Groups", "Study Arms", "Treatments",
                           "Study Arms and Interventions", "Arms and Interventions", "Groups",
                           "Participant Group/Arm", "Arm/Group", "Groups/Cohorts", "Arms/Groups")),
-    "interventions": (Kind.BLOCK, ("Interventions", "Intervention", "Intervention(s)",
+    "interventions": (Kind.BLOCK, ("Intervention / Treatment", "Interventions", "Intervention",
+                                   "Intervention(s)",
                                    "Intervention/treatment", "Intervention / treatment",
                                    "Study Interventions", "Investigational product")),
     "arm_table": (Kind.BLOCK, ("Arm && Interventions", "Arm & Interventions", "Arm and Interventions")),
@@ -122,7 +152,10 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                         "Secondary Outcome", "Secondary Outcomes", "Secondary endpoint",
                                         "Secondary endpoints", "Secondary end point(s)",
                                         "Secondary outcome measures")),
-    "timepoint": (Kind.SCALAR, ("Timepoint", "Time Frame", "Time point", "Timeframe")),
+    "timepoint": (Kind.SCALAR, ("Timepoint(s) of evaluation of this end point",
+                                "Time point(s) of evaluation of this end point",
+                                "Measure time point of outcome", "Timepoint", "Time Frame", "Time point",
+                                "Timeframe")),
     "sex": (Kind.SCALAR, ("Sex", "Gender", "Sexes Eligible for Study", "Sexes Eligible", "Inclusion gender",
                           "Sex/Gender", "Eligible Sex", "Gender Eligible", "Participant gender")),
     "minimum_age": (Kind.SCALAR, ("Minimum Age", "Inclusion agemin", "Age From", "Lower age limit",
@@ -146,24 +179,30 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                  "Eligibility criteria", "Participants", "Who can participate",
                                  "Eligibility and Recruitment", "Participant information",
                                  "Participation Criteria")),
-    "lead_sponsor": (Kind.SCALAR, ("Lead Sponsor", "Sponsor", "Primary sponsor", "Name of Sponsor",
+    "lead_sponsor": (Kind.SCALAR, ("Name of Sponsor", "Sponsor Name", "Lead Sponsor", "Sponsor",
+                                   "Primary sponsor", "Name of Sponsor",
                                    "Primary Sponsor", "Leads", "Lead", "Sponsor name", "Primary sponsor name",
                                    "Sponsor organisation", "Sponsor organization", "Lead Organization")),
-    "collaborators": (Kind.BLOCK, ("Collaborators", "Collaborator", "Secondary sponsor", "Secondary sponsors",
+    "collaborators": (Kind.BLOCK, ("Secondary Sponsor(s)", "Details of Secondary Sponsor", "Collaborators",
+                                   "Collaborator", "Secondary sponsor", "Secondary sponsors",
                                    "Secondary Sponsor", "Secondary sponsor name", "Co-sponsor",
                                    "Collaborating organisations")),
+    "sponsor_type": (Kind.SCALAR, ("Primary sponsor type", "Sponsor type", "Type of Sponsor")),
     "sponsors": (Kind.BLOCK, ("Sponsors", "Sponsor/Collaborators", "Sponsors and Collaborators",
                               "Sponsor Information", "Sponsors/Collaborators",
                               "Collaborators and Investigators")),
     "responsible_party": (Kind.SCALAR, ("Responsible Party", "Information provided by (Responsible Party)",
                                         "Information provided by", "Responsible party")),
-    "locations": (Kind.BLOCK, ("Locations", "Location", "Trial Locations", "Study Locations", "Other Locations",
+    "locations": (Kind.BLOCK, ("Study participating centre", "Participating centre", "Sites of Study",
+                               "Locations", "Location", "Trial Locations", "Study Locations",
+                               "Other Locations",
                                "Sites", "Study Sites", "Trial Sites", "Participating centres",
                                "Trial participating centre", "Locations of the study", "Site(s) of Study",
                                "Recruitment hospital", "Study Locations and Contacts")),
     "countries": (Kind.BLOCK, ("Countries of recruitment", "Countries", "Countries of Recruitment",
                                "Country", "Recruitment countries", "Location Countries")),
-    "contacts": (Kind.BLOCK, ("Contacts", "Contact Information", "Central Contacts", "Central Contact",
+    "contacts": (Kind.BLOCK, ("Contact the study team", "Study Contact Backup", "Contacts",
+                              "Contact Information", "Central Contacts", "Central Contact",
                               "Contact", "Contact for public queries", "Contact for scientific queries",
                               "Study Contact", "Study Contacts", "Trial contacts")),
     "status_block": (Kind.BLOCK, ("Basic Information", "Timeline", "Study Status Info",
@@ -172,8 +211,19 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "Recruitment Information", "Study & Design", "Trial information",
                                   "Study Overview", "Study Plan", "Study Registration Dates",
                                   "Study Record Updates")),
+    "flag": (Kind.SCALAR, ()),  # a Yes/No design flag row (see FLAGS); its label says which field
     # Sections the rules read nothing from; they stop the previous section.
-    "ignore": (Kind.BLOCK, ("Study Results", "Related Clinical Trials", "More Related Trials",
+    "ignore": (Kind.BLOCK, ("Investigators", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
+                            "Source(s) of Monetary Support", "Source of Monetary or Material Support",
+                            "Sponsor details", "Ethics review", "Ethics approval(s)", "Study hypothesis",
+                            "Secondary study design", "Study setting(s)", "Trial category", "Subjects",
+                            "About the sponsor", "Share this trial", "Want to take part",
+                            "Target disease code", "Objectives of Study", "Registration Status",
+                            "Submission date", "Date submitted", "First Submitted that Met QC Criteria",
+                            "Last Update Submitted that met QC Criteria", "Recruiting time",
+                            "Level of the institution", "Condition category", "Alternative name(s)",
+                            "Funding Body Type", "Intention to publish date", "Study Results",
+                            "Related Clinical Trials", "More Related Trials",
                             "Related Therapeutic Areas", "Facility Contacts", "Related Trials",
                             "Similar Trials", "Publications", "References", "Results", "Ethics approval",
                             "Ethics Approval", "Funding source", "Source(s) of Monetary or Material Support",
@@ -194,7 +244,9 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
 _QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMATED",
                "anticipated": "ESTIMATED", "expected": "ESTIMATED", "planned": "ESTIMATED"}
 _FOLD_RE = re.compile(r"[^a-z0-9]+")
-_SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+")
+_SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+|^[A-P]\.(?=[A-Z][a-z])")
+# A numbered label's code ("E.5.1.1", "B.1.1"): such a line is a label even when its words are unknown.
+NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.(?=[A-Z][a-z])")
 _BRACKET_NUM_RE = re.compile(r"\s*[\[(]\s*\d{1,3}\s*[\])]\s*")
 
 
@@ -204,6 +256,8 @@ def fold_label(label: str) -> tuple[str, str | None]:
     Returns the folded key and the date/enrollment qualifier the label carried (ACTUAL/ESTIMATED).
     """
     label = _SECTION_CODE_RE.sub("", label)  # EU CTR numbers its labels: "A.3 Full title of the trial"
+    if "(s)" in label or "(S)" in label:  # "Secondary ID(s)": the optional plural is no part of the name
+        label = label.replace("(s)", "").replace("(S)", "")
     text = _BRACKET_NUM_RE.sub(" ", label.replace("&&", " and ").replace("&", " and ")).lower()
     words = _FOLD_RE.sub(" ", text).split()
     qualifier = None
@@ -226,6 +280,7 @@ _FIRST_WORDS = frozenset({key.split()[0] for key in LABELS if key} | set(_QUALIF
 
 
 _FIRST_RE = re.compile(r"[a-z0-9]+")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @lru_cache(maxsize=4096)
@@ -237,17 +292,42 @@ def lookup(label: str) -> tuple[str, str | None] | None:
         return None
     if label[:1] in "ABCDEFGHIJKLMNOP" and label[1:2] == ".":
         label = _SECTION_CODE_RE.sub("", label)
+    if " " not in label and len(label) > 7:  # "ExclusionCriteria": words glued when the page was flattened
+        label = _CAMEL_RE.sub(" ", label)
     first = _FIRST_RE.search(label[:24].lower())
     if first is None or first.group() not in _FIRST_WORDS:
         return None  # cheap reject: most lines start with no label's first word
     folded, qualifier = fold_label(label)
     key = LABELS.get(folded)
+    if key is None and " provided by " in folded:  # "Keywords provided by Jane Roe, University of …"
+        key = LABELS.get(folded.split(" provided by ", 1)[0])
     if key is None:
         return None
     if qualifier is not None and key not in _QUALIFIED:
         # "Expected Outcomes", "Actual Status": a qualifier only belongs on dates and enrollment.
         return None
     return key, qualifier
+
+
+# Yes/No flags that registries print as one row per design choice ("Double blind  Yes",
+# "Parallel group  Yes", "Female  Yes"): a "Yes" states the value, a "No" states nothing.
+_FLAG_TABLE: dict[str, tuple[str, str]] = {
+    "Randomised": ("allocation", "Randomized"), "Randomized": ("allocation", "Randomized"),
+    "Open": ("masking", "None (Open Label)"), "Single blind": ("masking", "Single"),
+    "Double blind": ("masking", "Double"), "Parallel group": ("intervention_model", "Parallel"),
+    "Cross over": ("intervention_model", "Crossover"), "Crossover": ("intervention_model", "Crossover"),
+    "Female": ("sex", "FEMALE"), "Male": ("sex", "MALE"),
+    "Human pharmacology (Phase I)": ("phases", "Phase 1"), "Therapeutic exploratory (Phase II)": ("phases", "Phase 2"),
+    "Therapeutic confirmatory (Phase III)": ("phases", "Phase 3"), "Therapeutic use (Phase IV)": ("phases", "Phase 4"),
+}
+FLAGS: dict[str, tuple[str, str]] = {fold_label(k)[0]: v for k, v in _FLAG_TABLE.items()}
+
+
+def flag(label: str) -> tuple[str, str] | None:
+    """(field, value) a Yes on this label states, or None when it is no design flag."""
+    if len(label) > 50:
+        return None
+    return FLAGS.get(fold_label(label)[0])
 
 
 _QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrollment", "first_posted_date",
@@ -264,7 +344,7 @@ CLASS_TAGS = frozenset({"OTHER", "INDUSTRY", "NIH", "FED", "OTHER_GOV", "INDIV",
 # Page chrome: copyright lines, source notes, widget words.
 _CHROME_RE = re.compile(
     r"^(?:(?:This )?(?:content|data|information) (?:was |is )?(?:sourced|obtained|retrieved) from\b.*"
-    r"|View:?$|Show (?:more|less)$|Back to top$|Skip to (?:main )?content$|(?:Sign|Log) ?in$|Menu$)",
+    r"|View:?$|Show (?:more|less)$|Back to top$|Skip to (?:main )?content$|(?:Sign|Log) ?in$|Menu$|Go to$)",
     re.IGNORECASE,
 )
 
@@ -288,7 +368,7 @@ def is_chrome(line: str) -> bool:
         return True
     if ("eserved" in line or "(c)" in line or "(C)" in line) and _RIGHTS_RE.search(line):
         return True
-    return line[0] in "TtCcDdIiVvSsBbLlMm" and bool(_CHROME_RE.match(line))
+    return line[0] in "TtCcDdIiVvSsBbLlMmGg" and bool(_CHROME_RE.match(line))
 
 
 def is_blurb(line: str) -> bool:

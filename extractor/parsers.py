@@ -38,6 +38,10 @@ __all__ = [
     "parse_ids",
     "parse_phases",
     "parse_qualifier",
+    "parse_period",
+    "parse_sex",
+    "parse_status",
+    "page_date_order",
     "split_values",
     "parse_contacts",
     "parse_locations",
@@ -64,6 +68,31 @@ def _reads_as(enum_cls: _E, text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Registry status wordings that no enum synonym covers, read as the CT.gov status they state.
+_STATUS_PHRASES = {"no longer recruiting": "Active, not recruiting", "ongoing, recruiting": "Recruiting",
+                   "ongoing, not yet recruiting": "Not yet recruiting",
+                   "ongoing, recruitment ended": "Active, not recruiting",
+                   "open to recruitment": "Recruiting", "closed to recruitment": "Active, not recruiting"}
+_BOTH_SEXES_RE = re.compile(r"^(?:both,?\s+)?(?:males?|men)\s*(?:,|and|or|&|/)\s*(?:females?|women)$"
+                            r"|^(?:females?|women)\s*(?:,|and|or|&|/)\s*(?:males?|men)$", re.IGNORECASE)
+
+
+def parse_status(text: str | None) -> str | None:
+    """An overall status from a status value, registry wordings ("No longer recruiting") included."""
+    if not text:
+        return None
+    return parse_enum(OverallStatus, text) or _STATUS_PHRASES.get(text.strip().rstrip(".").lower())
+
+
+def parse_sex(text: str | None) -> str | None:
+    """A sex value; "Male or Female" and "Both, male and female" are ALL."""
+    if not text:
+        return None
+    if _BOTH_SEXES_RE.match(text.strip()):
+        return "ALL"
+    return parse_enum(Sex, text)
 
 
 def parse_phases(text: str | None) -> list[str]:
@@ -142,11 +171,30 @@ _BARE_DATE_RE = re.compile(
 )
 
 
+_CLOCK_RE = re.compile(r"(?<=\d)[ T]\d{1,2}:\d{2}(?::\d{2})?$")
+_NUMERIC_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_PAGE_NUMERIC_RE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?![\d/.-])")
+
+
+def page_date_order(text: str) -> str | None:
+    """"DMY" or "MDY" when the page's unambiguous numeric dates (a part above 12) all agree.
+
+    A registry prints every date one way, so "14/02/2022" elsewhere on the page settles "03/10/2024"."""
+    orders = set()
+    for a, b, _ in _PAGE_NUMERIC_RE.findall(text):
+        if int(a) > 12 >= int(b):
+            orders.add("DMY")
+        elif int(b) > 12 >= int(a):
+            orders.add("MDY")
+    return orders.pop() if len(orders) == 1 else None
+
+
 @lru_cache(maxsize=4096)
-def parse_date(text: str | None) -> tuple[str | None, str | None]:
+def parse_date(text: str | None, order: str | None = None) -> tuple[str | None, str | None]:
     """(date, qualifier) from "March 2020 (Actual)", "2025-04-01", "Anticipated: 2024-05".
 
-    Memoized: a pure function of the text, and registries print the same dates again and again."""
+    `order` ("DMY"/"MDY", from `page_date_order`) reads numeric dates whose day and month could
+    be swapped. Memoized: a pure function of the text, and registries print the same dates again."""
     if not text:
         return None, None
     qualifier = None
@@ -154,11 +202,29 @@ def parse_date(text: str | None) -> tuple[str | None, str | None]:
     if m:
         qualifier = _QUALS[m.group(1).lower()]
         text = (text[: m.start()] + text[m.end():]).strip(" :,;")
+    text = _CLOCK_RE.sub("", text.strip())  # "2024-02-26 09:41:17": the time of day is no part of it
+    numeric = _NUMERIC_RE.match(text) if order else None
+    if numeric:
+        a, b, year = numeric.groups()
+        day, month = (a, b) if order == "DMY" else (b, a)
+        text = f"{year}-{int(month):02d}-{int(day):02d}"
     try:
         value = normalize_partial_date(text)
     except ValueError:
         return None, None
     return value, qualifier if value else None
+
+
+_PERIOD_RE = re.compile(r"^(?:from\s+)?(.+?)\s+(?:to|until|till|-|–)\s+(.+)$", re.IGNORECASE)
+
+
+def parse_period(text: str | None, order: str | None = None) -> tuple[str | None, str | None]:
+    """(start, end) from "From 2023-06-01 To 2025-12-31"; both sides must read as dates."""
+    m = _PERIOD_RE.match(text.strip()) if text else None
+    if not m:
+        return None, None
+    start, end = parse_date(m.group(1), order)[0], parse_date(m.group(2), order)[0]
+    return (start, end) if start and end else (None, None)
 
 
 def parse_qualifier(text: str) -> str | None:
@@ -230,7 +296,7 @@ def parse_age(text: str | None) -> str | None:
 
 
 _RANGE_RE = re.compile(
-    r"^(?:aged?\s*(?:between|from|of|:)?\s*)?(\d{1,3})\s*(years?|yrs?|months?)?\s*(?:-|–|~|to|and)\s*"
+    r"^(?:(?:aged?\s*)?(?:between|from|of|:)?\s*)?(\d{1,3})\s*(years?|yrs?|months?)?\s*(?:-|–|~|to|and)\s*"
     r"(\d{1,3})\s*(years?|yrs?|months?)?(?:\s*old)?\b",
     re.IGNORECASE,
 )
@@ -241,6 +307,8 @@ _MIN_ONLY_RE = re.compile(
 )
 
 
+_MORE_AGES_RE = re.compile(r"\d")
+_OPEN_TOP_RE = re.compile(r"\d\s*(?:\+|years?\s+(?:and|or)\s+(?:over|older|above))", re.IGNORECASE)
 _MIN_WORD_RE = re.compile(r"\bmin(?:imum)?\.?\s*age\s*[:：]?\s*(\d{1,3})\s*(years?|months?)?", re.IGNORECASE)
 _MAX_WORD_RE = re.compile(r"\bmax(?:imum)?\.?\s*age\s*[:：]?\s*(\d{1,3})\s*(years?|months?)?", re.IGNORECASE)
 
@@ -251,6 +319,10 @@ def parse_age_range(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     text = text.strip()
     m = _RANGE_RE.match(text)
+    if m and _MORE_AGES_RE.search(text, m.end()):
+        # "65-84 years, 85+ years": age groups ticked, not limits; only an open top group keeps the floor
+        return (parse_age(f"{m.group(1)} {(m.group(2) or m.group(4) or 'years')}")
+                if _OPEN_TOP_RE.search(text, m.end()) else None), None
     if m:
         unit_max = (m.group(4) or m.group(2) or "years").lower()
         unit_min = (m.group(2) or unit_max).lower()
@@ -280,9 +352,10 @@ def parse_ids(lines: list[str]) -> list[str]:
     """Identifiers as written: one per line or separated by ';' / ','; type labels dropped."""
     out: list[str] = []
     for line in lines:
-        for piece in re.split(r"\s*[;,]\s*", line):
-            piece = re.sub(r"^[A-Za-z .]{2,40}:\s*", "", piece).strip()
-            piece = re.sub(r"\s*[\[(][^\])]*[\])]?$", "", piece)  # "CTRI/2099/03/1 [Registered on: …]"
+        for piece in re.split(r"\s*[;,\t]\s*", line):
+            piece = re.sub(r"^(?:[A-Za-z .]{2,40}:\s*)+", "", piece).strip()  # "Name:IND Number:127845"
+            piece = re.sub(r"\s+[\[(].*$", "", piece)  # "CTRI/2099/03/1 [Registered on: …] Registered …"
+            piece = re.sub(r"\s*[\[(][^\])]*[\])]?$", "", piece)
             if _ID_RE.match(piece) and piece not in out and not is_bare_date(piece):
                 out.append(piece)
     return out

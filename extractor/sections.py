@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.lexicon import KINDS, SUBLABELS, Kind, is_blurb, is_chrome, lookup
+from extractor.lexicon import KINDS, NUMBERED_CODE_RE, SUBLABELS, Kind, flag, is_blurb, is_chrome, lookup
 
 __all__ = ["Line", "Page", "Section", "segment", "strip_marker"]
 
@@ -20,6 +20,18 @@ _MARKER_RE = re.compile(r"^(?:#{1,6}\s+|[-*•·▪●◦⁃]\s+)")
 _BOLD_RE = re.compile(r"\*\*|__")
 _FLAG_RE = re.compile(r"^[\U0001F1E6-\U0001F1FF\s]+")
 _COLON_RE = re.compile(r"\s*[:：]\s*|\s*\t\s*")  # "Label: value", and table cells kept apart by tabs
+_DETAILS_CELL_RE = re.compile(r"^(?:Details|Description)\s*\t\s*", re.IGNORECASE)
+_LETTER_HEADING_RE = re.compile(r"^[A-P]\.\s+(?=[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z])")
+_LIST_KEYS = frozenset({"inclusion", "exclusion", "eligibility"})
+_SUBLABEL_CELL_RE = re.compile(r"^([A-Za-z ]{2,25}?)\s*(?:\t|[:：])\s*")
+_SPACED_RE = re.compile(r"\S {2,}(?=\S)")  # "Sponsor  Acme Inc.": cells kept apart by a run of spaces
+# Blocks that an unknown "Label<TAB>value" row ends: a field row of the registry's table is no list item.
+_TERMINABLE = frozenset({"conditions", "keywords", "secondary_ids", "collaborators", "primary_outcomes",
+                         "secondary_outcomes", "inclusion", "exclusion", "brief_summary", "detailed_description",
+                         "interventions", "eligibility", "design", "status_block"})
+# Lists of short values, where even a "Label: value" line (not only a tab row) is another field.
+_SHORT_LISTS = frozenset({"conditions", "keywords", "collaborators", "secondary_ids"})
+_UNKNOWN_LABEL_RE = re.compile(r"^[A-Z][A-Za-z'’()/&,.-]*(?: [A-Za-z'’()/&,.-]+){0,7}:?$")
 # Sections in which "Label: value" lines are criteria text, not fields.
 _CRITERIA_KEYS = frozenset({"inclusion", "exclusion"})
 
@@ -60,6 +72,9 @@ class Section:
         for line in self.lines[:2]:
             text = strip_marker(line.text)
             if text.lower() not in SUBLABELS:
+                cell = _SUBLABEL_CELL_RE.match(text)  # "Name<TAB>Acme University": the cell after the sub-label
+                if cell and cell.group(1).lower() in SUBLABELS:
+                    return text[cell.end():].strip() or None
                 return text
         return None
 
@@ -144,12 +159,32 @@ def segment(text: str) -> Page:
                 stripped = f"{cells[0].strip()}: {cells[1].strip()}" if cells[1].strip() else cells[0].strip()
                 start += raw[start - line_start:].find(cells[0].strip())
                 first = stripped[0]
+        coded = False
+        if first in _CODE_FIRST and stripped[1:2] == ".":  # "E.5.1.1<TAB>Timepoint(s) ...": drop the code
+            code = NUMBERED_CODE_RE.match(stripped)
+            if code is None and current.key not in _LIST_KEYS:
+                code = _LETTER_HEADING_RE.match(stripped)  # "D. IMP Identification": a lettered part heading
+            if code and code.end() < len(stripped):
+                coded = True
+                start += code.end()
+                stripped = stripped[code.end():]
+                first = stripped[0]
+        if first in "DdEe" and "\t" in stripped and sections[container].key in _CRITERIA_KEYS:
+            cell = _DETAILS_CELL_RE.match(stripped)  # CTRI "Details<TAB>1. Children aged …"
+            if cell and cell.end() < len(stripped):
+                start += cell.end()
+                stripped = stripped[cell.end():]
+                first = stripped[0]
         numbered = (first.isdigit() or first in "(\u2460\u2461\u2462\u2463\u2464") and bool(_NUMBERED_RE.match(stripped))
         bulleted = numbered or (first in _MARKER_CHARS and bool(_MARKER_RE.match(stripped)))
         if not numbered:
             bare = strip_marker(stripped) if first in _MARKER_CHARS or "**" in stripped or "__" in stripped \
                 else stripped.strip()
             found = lookup(bare.rstrip(":： ").rstrip("?")) if len(bare) <= 72 else None
+            if found is None and coded and "," in bare and "\t" not in bare:
+                found = lookup(bare.split(",", 1)[0])  # "Title of the trial for lay people, in easily …"
+            if found is not None and current.key == "brief_summary" and bare.endswith("?"):
+                found = None  # "Who can participate?" inside a lay summary is one of its sub-headings
             if found is not None:
                 key, qualifier = found
                 current = Section(key, bare.rstrip(":： "), start, qualifier, container=container)
@@ -159,6 +194,12 @@ def segment(text: str) -> Page:
                 fresh = True
                 continue
             section = _inline(bare, stripped, start, current, container, bulleted)
+            if section is None and (coded or (current.key in _TERMINABLE and "\t" in stripped and current.lines
+                                              and not _under_header_row(current))):
+                section = _unknown_label(bare, start, coded, container)
+            elif section is None and current.key in _SHORT_LISTS and ": " in bare[:40] \
+                    and not _under_header_row(current):
+                section = _unknown_label(bare.replace(": ", "\t", 1), start, coded, container)
             if section is not None:
                 current = section
                 sections.append(section)
@@ -169,17 +210,51 @@ def segment(text: str) -> Page:
     return Page(text, sections)
 
 
+_CODE_FIRST = frozenset("ABCDEFGHIJKLMNOP")
+
+
+def _under_header_row(section: Section) -> bool:
+    """The section's first line is a tab row (column names): tab rows under it are its table body."""
+    return bool(section.lines) and "\t" in section.lines[0].text
+
+
+def _unknown_label(bare: str, start: int, coded: bool, container: int) -> Section | None:
+    """A field row whose label the lexicon does not know ("Therapeutic area<TAB>...", a numbered
+    "E.2.1 Main objective"): an "ignore" section, so it ends the list or text before it."""
+    if not coded:
+        cells = bare.split("\t")
+        head = cells[0].strip()
+        if len(cells) != 2 or len(head) > 60 or head.lower().rstrip(": ") in SUBLABELS \
+                or not _UNKNOWN_LABEL_RE.match(head):
+            return None
+    return Section("ignore", bare.split("\t")[0].strip(), start, inline=True, container=container)
+
+
 def _inline(bare: str, stripped: str, start: int, current: Section, container: int,
             bulleted: bool) -> Section | None:
     """A "Label: value" line as a section holding its value, or None."""
     head = bare[1:74]
-    if ":" not in head and "\t" not in head and "：" not in head:
+    tab = "\t" in head
+    if ":" not in head and not tab and "：" not in head and "  " not in head:
         return None  # most lines hold no separator at all; the regex is the dear way to learn that
     colon = _COLON_RE.search(bare, 1, 74)
-    if colon is None:
-        return None
-    found = lookup(bare[: colon.start()].rstrip("?"))
-    if found is None:
+    found = lookup(bare[: colon.start()].rstrip("?")) if colon is not None else None
+    if found is None and tab:  # "Overall trial: Planned number<TAB>760": the tab is the separator
+        colon = re.search(r"\s*\t\s*", bare)
+        found = lookup(bare[: colon.start()].rstrip(":? ")) if colon is not None else None
+    if found is None and "  " in head:  # "Information provided by  Acme (Responsible Party)"
+        spaced = _SPACED_RE.search(bare, 0, 74)
+        if spaced is not None:
+            colon = re.compile(r" {2,}").search(bare, spaced.start())
+            if colon is not None and "  " not in bare[colon.end():]:  # a menu row has more runs
+                found = lookup(bare[: spaced.start() + 1].rstrip(":?"))
+    if found is None and colon is not None:
+        label = bare[: colon.start()].rstrip(":?")
+        value = bare[colon.end():].strip().rstrip(".").lower()
+        flagged = flag(label) if value in ("yes", "no") else None
+        if flagged is not None:  # "Double blind<TAB>Yes"
+            found = ("flag", None)
+    if found is None or colon is None:
         return None
     key, qualifier = found
     in_criteria = current.key in _CRITERIA_KEYS

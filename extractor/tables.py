@@ -221,6 +221,10 @@ def outcomes(page: Page, key: str) -> list[dict[str, Any]]:
         lines = [t for t in _bare_lines(section.lines) if t]
         if not lines:
             continue
+        columns = _tab_header(lines[0])
+        if columns is not None:  # "Outcome Measure<TAB>Measure Description<TAB>Time Frame" rows
+            found.extend(_tab_outcomes(columns, lines[1:]))
+            continue
         header = _OUTCOME_HEADER_RE.match(lines[0])
         if len(lines) > 2 and _CELL_HEADS.get(lines[0].lower()) == "measure" and _CELL_HEADS.get(lines[1].lower()) == "time":
             # a two-column table flattened one cell per line: measure, time, measure, time ...
@@ -237,6 +241,37 @@ def outcomes(page: Page, key: str) -> list[dict[str, Any]]:
         else:
             found.extend(_plain_outcomes(lines))
     return found
+
+
+_TAB_HEADS = {"outcome measure": "measure", "outcome": "measure", "measure": "measure", "outcomes": "measure",
+              "name": "measure", "measure description": "description", "description": "description",
+              "time frame": "time_frame", "timepoints": "time_frame", "timepoint": "time_frame",
+              "time points": "time_frame", "time": "time_frame"}
+
+
+def _tab_header(line: str) -> list[str] | None:
+    """The columns of a tab-separated outcome table header, or None when the line is no such header."""
+    if "\t" not in line:
+        return None
+    cells = [_TAB_HEADS.get(c.strip().lower(), "") for c in line.split("\t")]
+    if "measure" not in cells or "" in cells or len(set(cells)) != len(cells):
+        return None
+    return cells
+
+
+def _tab_outcomes(columns: list[str], rows: list[str]) -> list[dict[str, Any]]:
+    """One outcome per row whose tab-separated cells match the header's column count."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        cells = [c.strip() for c in row.split("\t")]
+        if len(cells) != len(columns):
+            continue
+        found: dict[str, Any] = {"measure": None, "time_frame": None, "description": None}
+        for column, cell in zip(columns, cells):
+            found[column] = cell or None
+        if found["measure"]:
+            out.append(found)
+    return out
 
 
 def _glued_outcomes(lines: list[str]) -> list[dict[str, Any]]:

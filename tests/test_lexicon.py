@@ -152,7 +152,8 @@ def test_unknown_and_long_text_is_not_a_label() -> None:
 def test_fold_label_normalises_case_punctuation_and_numbering() -> None:
     assert fold_label("Arm && Interventions")[0] == "arm and interventions"
     assert fold_label("Primary outcome [3]:")[0] == "primary outcome"
-    assert fold_label("HEALTH CONDITION(S) or problem(s) studied")[0] == "health condition s or problem s studied"
+    assert fold_label("HEALTH CONDITION(S) or problem(s) studied")[0] == "health condition or problem studied"
+    assert fold_label("Secondary ID(s)")[0] == fold_label("Secondary ID")[0]
 
 
 def test_kinds_split_scalars_from_blocks() -> None:
@@ -168,3 +169,38 @@ def test_chrome_and_blurbs() -> None:
     assert is_blurb("Review each arm or cohort in the study, along with the interventions associated with them.")
     assert not is_blurb("Understand and sign the consent form")
     assert not is_blurb("See 12 sites in 3 countries for this trial.")  # digits: a value, not a blurb
+
+
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [
+        ("Secondary ID(s)", "secondary_ids"),
+        ("Also known as", "secondary_ids"),
+        ("Sponsor protocol code", "secondary_ids"),
+        ("Clinical Study Identifier", "nct_id"),
+        ("Scientific title acronym", "acronym"),
+        ("Short title/acronym", "acronym"),
+        ("Overall study start date", "start_date"),
+        ("Study execute time", "start_date"),
+        ("Date of the global end of the trial", "completion_date"),
+        ("Anticipated date of last data collection", "completion_date"),
+        ("Last refreshed on", "last_update_date"),
+        ("Planned number of participants", "enrollment"),
+        ("Medical condition(s)", "conditions"),
+        ("Keywords provided by Example University", "keywords"),
+        ("ExclusionCriteria", "exclusion"),
+        ("P.End of Trial Status", "overall_status"),
+        ("Primary sponsor type", "sponsor_type"),
+    ],
+)
+def test_registry_layout_labels(label: str, key: str) -> None:
+    assert _key(label) == key
+
+
+def test_flags_name_the_field_a_yes_states() -> None:
+    from extractor.lexicon import flag
+
+    assert flag("Parallel group") == ("intervention_model", "Parallel")
+    assert flag("Therapeutic exploratory (Phase II)") == ("phases", "Phase 2")
+    assert flag("Female") == ("sex", "FEMALE")
+    assert flag("Controlled") is None

@@ -157,3 +157,50 @@ def test_parse_contacts() -> None:
     ]
     labelled = parse_contacts(["Name: Mei Chen", "Telephone: +86 20 5555 0101", "Email: mei@example.org"])
     assert labelled == [{"name": "Mei Chen", "phone": "+86 20 5555 0101", "email": "mei@example.org"}]
+
+
+# ---------------------------------------------------------------- layouts beyond the seeds
+
+
+def test_page_date_order_settles_ambiguous_numeric_dates() -> None:
+    from extractor.parsers import page_date_order, parse_date
+
+    assert page_date_order("Registered 23/01/2099, updated 04/02/2099") == "DMY"
+    assert page_date_order("Registered 01/23/2099") == "MDY"
+    assert page_date_order("04/02/2099 only") is None
+    assert page_date_order("23/01/2099 and 01/23/2099") is None  # a page that disagrees settles nothing
+    assert parse_date("04/02/2099", "DMY")[0] == "2099-02-04"
+    assert parse_date("04/02/2099", "MDY")[0] == "2099-04-02"
+    assert parse_date("04/02/2099")[0] is None
+    assert parse_date("2099-02-04 10:15:00")[0] == "2099-02-04"
+
+
+def test_parse_period() -> None:
+    from extractor.parsers import parse_period
+
+    assert parse_period("From 2099-01-15 To 2100-06-30") == ("2099-01-15", "2100-06-30")
+    assert parse_period("From spring To autumn") == (None, None)
+
+
+def test_age_groups_are_no_limits() -> None:
+    assert parse_age_range("Between 18 - 75 Years") == ("18 years", "75 years")
+    assert parse_age_range("40-64 years, 65+ years") == ("40 years", None)
+    assert parse_age_range("18-64 years, 65-84 years") == (None, None)
+
+
+def test_status_and_sex_wordings() -> None:
+    from extractor.parsers import parse_sex, parse_status
+
+    assert parse_status("No longer recruiting") == "Active, not recruiting"
+    assert parse_status("Ongoing, recruiting") == "Recruiting"
+    assert parse_status("Ongoing") is None  # could be recruiting or not: left empty
+    assert parse_sex("Male or Female") == "ALL"
+    assert parse_sex("Female") == "Female"
+    assert parse_sex("Males over 50") is None
+
+
+def test_ids_behind_nested_labels_and_registration_notes() -> None:
+    assert parse_ids(["Name:Protocol Number:XK-551"]) == ["XK-551"]
+    assert parse_ids(["ABC/2099/01/000123 [Registered on: 23/01/2099] Registered Prospectively"]) == [
+        "ABC/2099/01/000123"]
+    assert parse_ids(["XK/99/12 \t Protocol Number"]) == ["XK/99/12"]

@@ -96,3 +96,73 @@ def test_tab_separated_and_markdown_table_rows() -> None:
     phase = page.first("phases")
     assert study_type is not None and study_type.value == "Interventional"
     assert phase is not None and phase.value == "Phase 2"
+
+
+# ---------------------------------------------------------------- layouts beyond the seeds
+
+
+def test_numbered_labels_drop_their_code_and_unknown_ones_end_a_block() -> None:
+    text = ("C.2.1\tDiseases studied\nChronic cough\nC.2.2\tDisease in plain words\nA cough that lasts\n"
+            "C.4.1\tIn the whole clinical trial\t300\n")
+    page = segment(text)
+    conditions = page.first("conditions")
+    assert conditions is None  # "Diseases studied" is no synonym: nothing is guessed
+    page = segment("C.2.1\tMedical condition(s) being investigated\nChronic cough\n"
+                   "C.2.2\tDisease in plain words\nA cough that lasts\nC.4.1\tIn the whole clinical trial\t300\n")
+    conditions = page.first("conditions")
+    assert conditions is not None and conditions.texts() == ["Chronic cough"]
+    enrollment = page.first("enrollment")
+    assert enrollment is not None and enrollment.value == "300"
+
+
+def test_long_numbered_label_is_looked_up_before_its_comma_clause() -> None:
+    page = segment("B.7.1\tTitle of the trial for lay people, in plain, non-technical words\nA study of a cough syrup\n")
+    title = page.first("brief_title")
+    assert title is not None and title.value == "A study of a cough syrup"
+
+
+def test_yes_no_flag_rows_become_flag_sections() -> None:
+    page = segment("G.1\tDouble blind\tYes\nG.2\tCross over\tNo\nOpen: No\n")
+    flags = page.all("flag")
+    assert [(s.label, s.value) for s in flags] == [("Double blind", "Yes"), ("Cross over", "No"), ("Open", "No")]
+
+
+def test_unknown_tab_row_ends_a_list_but_not_a_table() -> None:
+    page = segment("Conditions\nChronic cough\nTherapeutic field\tRespiratory\n")
+    conditions = page.first("conditions")
+    assert conditions is not None and conditions.texts() == ["Chronic cough"]
+    page = segment("Primary outcome\nOutcome\tTimepoints\nCough frequency\tWeek 4\nCough severity\tWeek 8\n")
+    outcome = page.first("primary_outcomes")
+    assert outcome is not None and len(outcome.lines) == 3
+
+
+def test_colon_row_ends_a_short_list() -> None:
+    page = segment("Condition: Chronic cough\nTherapy: Syrup A\n")
+    conditions = page.first("conditions")
+    assert conditions is not None and conditions.texts() == ["Chronic cough"]
+
+
+def test_double_space_separates_label_and_value_but_not_a_menu() -> None:
+    page = segment("Sponsor  Example Health Ltd\nSummary    Details    Results    Documents\n")
+    sponsor = page.first("lead_sponsor")
+    assert sponsor is not None and sponsor.value == "Example Health Ltd"
+    assert page.first("brief_summary") is None
+
+
+def test_sublabel_cell_is_skipped_in_a_value() -> None:
+    page = segment("Primary Sponsor\nName \t Example Health Ltd\n")
+    sponsor = page.first("lead_sponsor")
+    assert sponsor is not None and sponsor.value == "Example Health Ltd"
+
+
+def test_question_subheadings_stay_inside_a_lay_summary() -> None:
+    page = segment("Plain English summary of protocol\nWhy?\nCoughs last.\nWho can participate?\nAdults\n")
+    summary = page.first("brief_summary")
+    assert summary is not None and summary.texts()[-2:] == ["Who can participate?", "Adults"]
+
+
+def test_glued_heading_and_details_cell_in_criteria() -> None:
+    page = segment("Inclusion Criteria\nDetails \t 1. Adults\n2. Cough\nExclusionCriteria\nDetails \t 1. Smokers\n")
+    inclusion, exclusion = page.first("inclusion"), page.first("exclusion")
+    assert inclusion is not None and inclusion.texts() == ["1. Adults", "2. Cough"]
+    assert exclusion is not None and exclusion.texts() == ["1. Smokers"]

@@ -100,3 +100,15 @@ def test_outcome_forms() -> None:
         {"measure": "Pain score", "time_frame": "Week 6", "description": None}]
     cells = segment("Primary Outcome\nOutcome\nTimepoints\nPain score\n6 hours\n")
     assert outcomes(cells, "primary_outcomes") == [{"measure": "Pain score", "time_frame": "6 hours", "description": None}]
+
+
+def test_tab_separated_outcome_table() -> None:
+    page = segment("Primary Outcome Measures\nOutcome Measure\tMeasure Description\tTime Frame\n"
+                   "Cough frequency\tCoughs per hour, recorded overnight.\tWeek 4\nCough severity\t\tWeek 8\n")
+    assert outcomes(page, "primary_outcomes") == [
+        {"measure": "Cough frequency", "time_frame": "Week 4", "description": "Coughs per hour, recorded overnight."},
+        {"measure": "Cough severity", "time_frame": "Week 8", "description": None},
+    ]
+    page = segment("Secondary Outcome\nOutcome \t TimePoints\nCough relapse \t 28 days after the last dose\n")
+    assert outcomes(page, "secondary_outcomes") == [
+        {"measure": "Cough relapse", "time_frame": "28 days after the last dose", "description": None}]
