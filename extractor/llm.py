@@ -1,36 +1,28 @@
 """The LLM path: any OpenAI-compatible server, through instructor, with bounded retries.
 
 Two retry layers, each bounded and each with one job:
-- HTTP (ours): the openai client runs with `max_retries=0` and an explicit timeout; a transport
-  wrapper retries 429 (honouring Retry-After / retry-after-ms, capped), 5xx, timeouts and
-  connection errors with tenacity (jittered exponential backoff, `max_attempts`). It also counts
-  usage for every response, failed attempts and re-asks included, and enforces the per-document
-  token budget before each request.
+- HTTP (`extractor.transport`): the openai client runs with `max_retries=0` and an explicit
+  timeout; a transport wrapper retries 429 (honouring Retry-After, capped), 5xx, timeouts and
+  connection errors, counts usage for every response and enforces the per-document token budget.
 - Answers (instructor): a reply that fails validation (schema, or a quote the document does not
-  contain) goes back to the model, at most `max_reasks` times.
-A document that does not fit the context is split along its sections, never cut. Waits go
-through the module-level `sleep`, so tests can make them instant.
+  contain; see `extractor.wire`) goes back to the model, at most `max_reasks` times.
+A document that does not fit the context is split along its sections, never cut
+(`extractor.parts`). Waits go through this module's `sleep`, looked up at each wait, so tests can
+make them instant by patching `extractor.llm.sleep`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import copy
-import hashlib
-import json
 import logging
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-import httpx2
 import instructor
 import openai
-from pydantic import BaseModel, Field, ValidationInfo, model_validator
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from extractor.cache import ResponseCache, cache_key
 from extractor.errors import (
@@ -39,17 +31,19 @@ from extractor.errors import (
     LLMError,
     LLMResponseError,
     LLMTransportError,
-    TokenBudgetError,
     TrialxError,
 )
 from extractor.merge import llm_failed, merge
+from extractor.parts import estimate_tokens, merge_parts, split_document
 from extractor.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.result import ExtractionResult, Usage
 from extractor.schema import TrialRecord
+from extractor.transport import _STATS, RetryingTransport, _Stats, openai_client
+from extractor.wire import SCHEMA_HASH, WIRE_SCHEMA, LLMRecord, _SOURCE, _WireRecord, compact_schema, schema_overhead_tokens
 
 __all__ = ["LLMConfig", "LLMBackend", "LLMClient", "create_backend", "LLMRecord", "extract_record", "compact_schema",
            "schema_overhead_tokens", "WIRE_SCHEMA", "split_document", "estimate_tokens", "sleep",
-           "default_model", "llm_configured"]
+           "default_model", "llm_configured", "LLMOutcome", "merge_parts", "SCHEMA_HASH", "RetryingTransport"]
 
 # instructor logs every failed attempt at ERROR level; our callers report failures themselves.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -73,179 +67,6 @@ def default_model() -> str:
 def llm_configured(base_url: str | None = None) -> bool:
     """True when an API key or a base URL is configured (what `--backend auto` asks)."""
     return bool(base_url or os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
-
-
-def estimate_tokens(text: str) -> int:
-    """chars / 4, rounded up: a deliberately simple, tokenizer-free estimate."""
-    return (len(text) + 3) // 4
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.findall(r"[^\W_]+", text.replace("\\", "").lower()))
-
-
-# The text quotes are checked against, for the request being validated. Not instructor's `context`:
-# instructor renders every message as a Jinja template when a context is given, which costs a
-# template compile per document and mangles documents that contain "{{", "{%" or indentation.
-_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("trialx_llm_source", default=None)
-
-
-class LLMRecord(TrialRecord):
-    """The response model: the record plus verbatim quotes, each checked against the document."""
-
-    quotes: dict[str, str] = Field(
-        default_factory=dict,
-        description="field path -> a short verbatim span of the document that states that value",
-    )
-
-    @model_validator(mode="after")
-    def _quotes_in_source(self, info: ValidationInfo) -> "LLMRecord":
-        context = info.context or {}
-        source = context.get("source_text", _SOURCE.get())
-        if not isinstance(source, str):
-            return self
-        folded = _fold(source)
-        bad = [path for path, quote in self.quotes.items() if _fold(quote) and _fold(quote) not in folded]
-        if bad:
-            shown = "; ".join(f"{p}: {self.quotes[p][:80]!r}" for p in bad[:5])
-            raise ValueError(
-                f"these quotes do not occur in the document: {shown}. "
-                "Copy each quote verbatim from the document, or remove it and recheck that value."
-            )
-        return self
-
-    def to_record(self) -> TrialRecord:
-        return TrialRecord.model_validate(self.model_dump(exclude={"quotes"}))
-
-
-# --- what the model sees: a compact schema, built once -----------------------------------------
-
-_DROP_KEYS = frozenset({"title", "default", "minLength", "pattern"})
-
-
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON schema the model reads, without the noise: no titles, defaults or null branches.
-
-    Every field is optional, so "not stated" is simply left out (the response model still accepts
-    null); enums and the descriptions that carry conventions stay. A `$defs` entry used once is
-    inlined; one used more often stays a reference.
-    """
-    defs: dict[str, Any] = schema.get("$defs", {})
-    uses: dict[str, int] = {}
-    for ref in re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(schema)):
-        uses[ref] = uses.get(ref, 0) + 1
-    kept: dict[str, Any] = {}
-
-    def conv(node: Any) -> Any:
-        if isinstance(node, list):
-            return [conv(n) for n in node]
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[1]
-            target = defs[name]
-            if uses.get(name, 0) > 1 and len(json.dumps(target)) > 120:
-                if name not in kept:
-                    kept[name] = {}
-                    kept[name] = conv(target)
-                return {"$ref": f"#/$defs/{name}"}
-            return conv(target)
-        if "anyOf" in node:
-            branches = [b for b in node["anyOf"] if b.get("type") != "null"]
-            one: dict[str, Any] = conv(branches[0]) if len(branches) == 1 else {"anyOf": conv(branches)}
-            if "description" in node:
-                one = {**one, "description": node["description"]}
-            return one
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in _DROP_KEYS or key == "$defs" or (key == "required" and not value):
-                continue
-            if (key == "additionalProperties" and value is False) or (key == "type" and "enum" in node):
-                continue  # closed objects are enforced by validation; an enum says its own type
-            if key == "properties":
-                out[key] = {name: conv(prop) for name, prop in value.items()}
-            else:
-                out[key] = conv(value)
-        return out
-
-    body = conv({k: v for k, v in schema.items() if k not in ("title", "$defs")})
-    out: dict[str, Any] = {"title": schema.get("title", "LLMRecord")}
-    if kept:
-        out["$defs"] = {name: kept[name] for name in sorted(kept)}
-    out.update(body)
-    return out
-
-
-# Shorter words for the conventions the schema's descriptions carry (the prompt teaches the rest).
-_SHORT_DESCRIPTIONS = {
-    "YYYY, YYYY-MM or YYYY-MM-DD, as precise as the document": "YYYY[-MM[-DD]], as precise as the page",
-    "'<integer> <Unit>', e.g. '18 Years', '6 Months', '1 Year'": "e.g. '18 Years', '6 Months'",
-    "field path -> a short verbatim span of the document that states that value": "field path -> verbatim span stating it",
-    "A study arm or group; `intervention_names` link to `Intervention.name`.": "intervention_names: Intervention names",
-    "An intervention; `arm_labels` link back to `Arm.label`.": "arm_labels: Arm labels",
-    "The response model: the record plus verbatim quotes, each checked against the document.": "One trial's record.",
-}
-
-
-def _shorten(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: (_SHORT_DESCRIPTIONS.get(v, v) if k == "description" and isinstance(v, str) else _shorten(v))
-                for k, v in node.items()}
-    return [_shorten(n) for n in node] if isinstance(node, list) else node
-
-
-WIRE_SCHEMA: dict[str, Any] = _shorten(compact_schema(LLMRecord.model_json_schema()))
-SCHEMA_HASH = hashlib.sha256(json.dumps(WIRE_SCHEMA, sort_keys=True).encode()).hexdigest()
-_SCHEMA_TOKENS = estimate_tokens(json.dumps(WIRE_SCHEMA))
-
-
-class _WireRecord(LLMRecord, instructor.ResponseSchema):
-    """LLMRecord as instructor's response model, built once.
-
-    Being a ResponseSchema already, instructor uses it as is instead of wrapping LLMRecord in a new
-    class on every call (which also defeated its per-class tool-schema cache); its schema is the
-    compact one. Parsing, validation (quotes included) and re-asks stay instructor's.
-    """
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return copy.deepcopy(WIRE_SCHEMA)
-
-
-_WireRecord.__name__ = _WireRecord.__qualname__ = "LLMRecord"
-
-
-def _check_async_validators_once() -> None:
-    """instructor walks the response model's whole type tree for async validators 7 times per
-    request (~3 ms of CPU per document). The answer for our one fixed class never changes: check
-    it once here, then let every other model through to instructor's own check."""
-    try:  # instructor internals: where they differ (another version), keep instructor's own check
-        from instructor.v2.core import patch as instructor_patch
-        from instructor.v2.validation import async_validators
-
-        original = async_validators.reject_async_validators
-        getattr(instructor_patch, "reject_async_validators")
-    except (ImportError, AttributeError):
-        return
-    if getattr(original, "trialx_once", False):
-        return
-    original(_WireRecord)  # raises here, at import, if the model ever gains an async validator
-
-    def reject_async_validators(response_model: Any) -> None:
-        if response_model is not _WireRecord:
-            original(response_model)
-
-    reject_async_validators.trialx_once = True  # type: ignore[attr-defined]
-    async_validators.reject_async_validators = reject_async_validators
-    instructor_patch.reject_async_validators = reject_async_validators  # imported by name there
-
-
-_check_async_validators_once()
-
-
-def schema_overhead_tokens(prompt: Prompt) -> int:
-    """Estimated tokens a request spends besides the document: instructions plus schema."""
-    return estimate_tokens(prompt.system + prompt.user) + _SCHEMA_TOKENS
 
 
 @dataclass
@@ -277,123 +98,6 @@ class LLMConfig:
     def sampling(self) -> dict[str, Any]:
         return {"temperature": self.temperature, "max_tokens": self.max_output_tokens}
 
-
-# --- HTTP layer: retries, usage, budget ----------------------------------------------------
-
-
-@dataclass
-class _Stats:
-    """What one document's requests cost, summed over every attempt."""
-
-    budget: int
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    last_status: int | None = None
-    last_finish: str | None = None
-    last_refusal: str | None = None
-    last_error: str | None = None
-
-
-_STATS: contextvars.ContextVar[_Stats | None] = contextvars.ContextVar("trialx_llm_stats", default=None)
-
-
-class _RetryableStatus(Exception):
-    def __init__(self, response: httpx2.Response, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-        self.retry_after = retry_after
-
-
-def _retry_after(response: httpx2.Response) -> float | None:
-    ms = response.headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return None  # an HTTP date: fall back to our own backoff
-    return None
-
-
-class RetryingTransport(httpx2.AsyncBaseTransport):
-    """Retries one HTTP request (429, 5xx, timeouts, connection errors) and counts its usage."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport, config: LLMConfig) -> None:
-        self.inner = inner
-        self.config = config
-        self._backoff = wait_random_exponential(multiplier=0.5, max=config.backoff_max_s)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-            return min(exc.retry_after, self.config.retry_after_cap_s)
-        return float(self._backoff(state))
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        stats = _STATS.get()
-        try:
-            body = request.content
-        except httpx2.RequestNotRead:  # a streamed body: no estimate, the budget still counts usage
-            body = b""
-        estimate = estimate_tokens(body.decode("utf-8", "replace")) if body else 0
-
-        async def attempt() -> httpx2.Response:
-            if stats is not None:
-                used = stats.input_tokens + stats.output_tokens
-                if used + estimate > stats.budget:
-                    raise TokenBudgetError(
-                        f"token budget of {stats.budget} per document reached ({used} used, next request ~{estimate})",
-                    )
-                stats.requests += 1
-            try:
-                response = await self.inner.handle_async_request(request)
-            except httpx2.TransportError as exc:
-                if stats is not None:
-                    stats.last_error = f"{type(exc).__name__}"
-                raise
-            if stats is not None:
-                stats.last_status = response.status_code
-            if response.status_code == 429 or response.status_code >= 500:
-                await response.aread()
-                raise _RetryableStatus(response, _retry_after(response) if response.status_code == 429 else None)
-            if response.status_code == 200 and stats is not None:
-                await response.aread()
-                _count(stats, response.content)
-            return response
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type((_RetryableStatus, httpx2.TimeoutException, httpx2.NetworkError)),
-            sleep=lambda seconds: sleep(seconds),
-            reraise=True,
-        )
-        try:
-            return await retrying(attempt)
-        except _RetryableStatus as exc:  # attempts exhausted: let openai raise its typed error
-            return exc.response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def _count(stats: _Stats, content: bytes) -> None:
-    try:
-        data = json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return
-    usage = data.get("usage") or {}
-    stats.input_tokens += int(usage.get("prompt_tokens") or 0)
-    stats.output_tokens += int(usage.get("completion_tokens") or 0)
-    choices = data.get("choices") or [{}]
-    stats.last_finish = choices[0].get("finish_reason")
-    stats.last_refusal = (choices[0].get("message") or {}).get("refusal")
 
 
 # --- one request's worth of extraction ------------------------------------------------------
@@ -431,26 +135,8 @@ def _classify(exc: BaseException, stats: _Stats, config: LLMConfig) -> LLMError:
 
 
 def _client(config: LLMConfig) -> openai.AsyncOpenAI:
-    """An openai client over our retrying transport, with a pool sized for the concurrency."""
-    api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
-    base_url = config.base_url or os.environ.get("OPENAI_BASE_URL")
-    if not api_key and not base_url:
-        raise ConfigError("the LLM backend needs OPENAI_API_KEY or a base URL (OPENAI_BASE_URL / --base-url)")
-    size = max(1, config.max_connections)
-    http = httpx2.AsyncClient(
-        transport=RetryingTransport(
-            httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=size, max_keepalive_connections=size)),
-            config,
-        ),
-        timeout=httpx2.Timeout(config.timeout_s, connect=min(10.0, config.timeout_s)),
-    )
-    return openai.AsyncOpenAI(
-        api_key=api_key or "not-needed",  # local servers ignore it; the SDK insists on one
-        base_url=base_url,
-        max_retries=0,
-        timeout=config.timeout_s,
-        http_client=http,
-    )
+    """The openai client over the retrying transport; its waits read `sleep` here at each wait."""
+    return openai_client(config, sleep=lambda seconds: sleep(seconds))
 
 
 class _Lane:
@@ -515,59 +201,6 @@ async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: st
     assert isinstance(result, LLMRecord)
     return result
 
-
-# --- documents longer than the context -----------------------------------------------------
-
-_HEADING = re.compile(r"(?m)^(?=#{1,6} |[A-Z][A-Za-z /&-]{2,60}:?\s*$)")
-
-
-def split_document(text: str, max_chars: int) -> list[str]:
-    """Split along blank lines and headings into parts of at most `max_chars`; never cut a section.
-
-    Raises ContextLengthError when one section alone exceeds the limit.
-    """
-    if len(text) <= max_chars:
-        return [text]
-    sections: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        sections.extend(s for s in _HEADING.split(block) if s.strip())
-    parts: list[str] = []
-    current = ""
-    for section in sections:
-        if len(section) > max_chars:
-            raise ContextLengthError(
-                f"a section of {len(section)} characters does not fit the model context "
-                f"({max_chars} characters of document per request); raise max_context_tokens or shorten it",
-            )
-        joined = f"{current}\n\n{section}" if current else section
-        if len(joined) > max_chars:
-            parts.append(current)
-            current = section
-        else:
-            current = joined
-    if current:
-        parts.append(current)
-    return parts
-
-
-def merge_parts(records: list[TrialRecord]) -> TrialRecord:
-    """Scalars: first non-null; lists: concatenated, duplicates dropped."""
-    merged: dict[str, Any] = {}
-    for name in TrialRecord.model_fields:
-        values = [getattr(r, name) for r in records]
-        if isinstance(values[0], list):
-            out: list[Any] = []
-            seen: list[Any] = []
-            for items in values:
-                for item in items:
-                    key = item.model_dump() if isinstance(item, BaseModel) else item
-                    if key not in seen:
-                        seen.append(key)
-                        out.append(item)
-            merged[name] = out
-        else:
-            merged[name] = next((v for v in values if v is not None), None)
-    return TrialRecord.model_validate(merged)
 
 
 # --- the document-level API -------------------------------------------------------------------
