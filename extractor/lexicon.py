@@ -46,7 +46,10 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "ACTRN", "ISRCTN", "ISRCTN Number", "EudraCT Number", "EudraCT",
                                   "CTRI Number", "CTRI No", "Registration number", "Trial registration number",
                                   "Registry ID", "EU CT Number", "EU Trial Number", "Study ID", "Trial Number",
-                                  "UTN", "Universal Trial Number")),
+                                  "UTN", "Universal Trial Number", "Registration number of the trial",
+                                  "Registry number", "Register number", "Trial registration ID",
+                                  "Registration ID", "Registry identifier", "UTN code", "UTN number",
+                                  "EudraCT-Number", "Unique Protocol ID")),
     "secondary_ids": (Kind.BLOCK, ("Secondary ID(s)", "Secondary IDs if Any", "Also known as",
                                    "Sponsor protocol code", "Study subject ID", "IND Number",
                                    "Additional registries", "Other Study IDs", "Other Study ID Numbers",
@@ -57,9 +60,11 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                    "Other ID", "Secondary Identifying Numbers", "Protocol/serial number")),
     "brief_title": (Kind.SCALAR, ("Title of the trial for lay people", "Brief Title", "Public title",
                                   "Public Title", "Title", "Study Title",
-                                  "Trial Title", "Title of the trial", "Brief title", "Public Title of Study")),
+                                  "Trial Title", "Title of the trial", "Brief title", "Public Title of Study",
+                                  "Public/Brief Title", "Brief/Public Title", "Lay title", "Short scientific title")),
     "official_title": (Kind.SCALAR, ("Official Title", "Scientific title", "Full title", "Scientific Title",
-                                     "Full title of the trial", "Official title", "Scientific Title of Study")),
+                                     "Full title of the trial", "Official title", "Scientific Title of Study",
+                                     "Official scientific title", "Scientific title of the study")),
     "acronym": (Kind.SCALAR, ("Scientific title acronym", "Short title/acronym", "Short title",
                               "Study acronym", "Name or abbreviated title of the trial where available",
                               "Name or abbreviated title", "English Acronym", "Public title acronym",
@@ -88,19 +93,26 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                       "Overall study end date", "Overall trial end date", "Study end",
                                       "Study Completion", "Study Completion Date", "Completion Date",
                                       "Overall trial end date", "Trial end date", "End Date",
-                                      "Date of study completion", "Study end date",
-                                      "Date of last participant enrolment", "Recruitment end date")),
+                                      "Date of study completion", "Study end date")),
+    # When recruitment closes, not when the study completes: read by nothing, so it ends the field before.
+    "recruitment_end": (Kind.SCALAR, ("Date of last participant enrolment", "Recruitment end date",
+                                      "Date of last enrollment", "Date last enrollment", "Date last enrolment")),
     "first_posted_date": (Kind.SCALAR, ("Date on which this record was first entered in the EudraCT database",
                                         "First Posted on", "Registered on", "First Posted", "First posted",
                                         "First Posted Date",
                                         "Date of registration", "Registration date", "Date registered",
                                         "Date Registered", "First Received", "First Submitted",
-                                        "Date of Registration", "Date of registration in primary registry")),
+                                        "Date of Registration", "Date of registration in primary registry",
+                                        "Date of disclosure of the study information", "Date of disclosure",
+                                        "Date of first registration", "Registration date of the trial",
+                                        "Date of publication", "Publication date")),
     "last_update_date": (Kind.SCALAR, ("Last refreshed on", "Date of Last Refreshed on", "Last Modified on",
                                        "Last update date", "Record last updated", "Date last modified",
                                        "Last Update Posted", "Last Updated", "Last update posted",
                                        "Last Update", "Last updated", "Last Modified",
-                                       "Last Modified On", "Date last updated", "Last edited")),
+                                       "Last Modified On", "Date last updated", "Last edited",
+                                       "Date of last update", "Last update on", "Date of last modification",
+                                       "Last revision date", "Date of last revision")),
     "study_type": (Kind.SCALAR, ("Primary study design", "Type of study design", "Study Type", "Type of Trial",
                                  "Study type", "Trial type")),
     "phases": (Kind.SCALAR, ("Study phase", "Phase", "Phases", "Study Phase", "Phase of Trial", "Trial phase",
@@ -122,7 +134,11 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                  "Total final enrolment", "Final Enrollment", "Planned sample size",
                                  "In the whole clinical trial",
                                  "Anticipated sample size", "Expected number of subjects",
-                                 "Number of Participants", "Total Sample Size")),
+                                 "Number of Participants", "Total Sample Size",
+                                 "Final sample size", "Actual sample size", "Target number of participant",
+                                 "Target sample size number of participants",
+                                 "Sample size number of participants", "Final enrollment number",
+                                 "Number of participants enrolled", "Total enrollment")),
     "conditions": (Kind.BLOCK, ("Medical condition(s)", "Condition(s)",
                                 "Health condition(s) or problem(s) studied", "Conditions", "Condition",
                                 "Health condition(s) or problem(s) studied",
@@ -248,6 +264,10 @@ _SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+|^[A-P]\.(?=[A-
 # A numbered label's code ("E.5.1.1", "B.1.1"): such a line is a label even when its words are unknown.
 NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.(?=[A-Z][a-z])")
 _BRACKET_NUM_RE = re.compile(r"\s*[\[(]\s*\d{1,3}\s*[\])]\s*")
+# Label dressing that names no field: a language tag "Brief Title (English)", the registry the date
+# belongs to "Date of registration in DRKS", a label-set tag cell "First Posted Date  ICMJE".
+_DRESSING_CASED_RE = re.compile(r"\s+in\s+(?:the\s+)?(?:[A-Z][A-Za-z]*[A-Z]\w*\s*){1,3}$|\s{2,}[A-Z]{3,8}$")
+_LANGUAGE_TAG_RE = re.compile(r"\s*[\[(](?:english|eng?|in english|en-?us|en-?gb)[\])]\s*$", re.IGNORECASE)
 
 
 def fold_label(label: str) -> tuple[str, str | None]:
@@ -255,6 +275,7 @@ def fold_label(label: str) -> tuple[str, str | None]:
 
     Returns the folded key and the date/enrollment qualifier the label carried (ACTUAL/ESTIMATED).
     """
+    label = _undress(label)
     label = _SECTION_CODE_RE.sub("", label)  # EU CTR numbers its labels: "A.3 Full title of the trial"
     if "(s)" in label or "(S)" in label:  # "Secondary ID(s)": the optional plural is no part of the name
         label = label.replace("(s)", "").replace("(S)", "")
@@ -268,6 +289,16 @@ def fold_label(label: str) -> tuple[str, str | None]:
         else:
             kept.append(word)
     return " ".join(kept), qualifier
+
+
+def _undress(label: str) -> str:
+    """The label without a language tag, a trailing registry acronym or a tag cell (case-sensitive
+    for the acronym: "Date of registration in DRKS", not "Registration in progress")."""
+    if "(" in label or "[" in label:
+        label = _LANGUAGE_TAG_RE.sub("", label)
+    if " in " in label or "  " in label:
+        label = _DRESSING_CASED_RE.sub("", label)
+    return label
 
 
 LABELS: dict[str, str] = {}
@@ -292,21 +323,37 @@ def lookup(label: str) -> tuple[str, str | None] | None:
         return None
     if label[:1] in "ABCDEFGHIJKLMNOP" and label[1:2] == ".":
         label = _SECTION_CODE_RE.sub("", label)
-    if " " not in label and len(label) > 7:  # "ExclusionCriteria": words glued when the page was flattened
+    if " " not in label and "-" not in label and len(label) > 7:  # "ExclusionCriteria": words glued when the page was flattened
         label = _CAMEL_RE.sub(" ", label)
     first = _FIRST_RE.search(label[:24].lower())
     if first is None or first.group() not in _FIRST_WORDS:
-        return None  # cheap reject: most lines start with no label's first word
+        return _registry_label(label)  # cheap reject: most lines start with no label's first word
     folded, qualifier = fold_label(label)
     key = LABELS.get(folded)
     if key is None and " provided by " in folded:  # "Keywords provided by Jane Roe, University of …"
         key = LABELS.get(folded.split(" provided by ", 1)[0])
+    if key is None and label.endswith(")") and " (" in label:  # "UTN (Universal Trial Number)"
+        return lookup(label[: label.index(" (")])
     if key is None:
-        return None
+        return _registry_label(label)
     if qualifier is not None and key not in _QUALIFIED:
         # "Expected Outcomes", "Actual Status": a qualifier only belongs on dates and enrollment.
         return None
     return key, qualifier
+
+
+# "jRCT ID", "DRKS-ID", "CRIS Registration Number": a registry's acronym naming its own number.
+# Ethics boards' numbers (IRB, REC, METC ...) are no trial registrations.
+_REGISTRY_LABEL_RE = re.compile(
+    r"^(?!(?:IRB|IEC|IRC|REC|ERC|EC|METC|MREC|HREC|NHREC|CEP|IND|IDE|FDA|NIH|ORG|ORCID|DOI|PMID|PMCID|ISBN|ISSN|SCOPUS)\b)(?=[a-z]?[A-Z]{2})[A-Za-z]{2,10}"
+    r"(?:-ID|\s+(?:[Rr]egistration\s+)?(?:[Nn]umber|[Nn]o\.?|ID|I[Dd]entifier))$"
+)
+
+
+def _registry_label(label: str) -> tuple[str, str | None] | None:
+    if len(label) > 40 or not _REGISTRY_LABEL_RE.match(label.strip()):
+        return None
+    return "registry_id", None
 
 
 # Yes/No flags that registries print as one row per design choice ("Double blind  Yes",
@@ -331,7 +378,7 @@ def flag(label: str) -> tuple[str, str] | None:
 
 
 _QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrollment", "first_posted_date",
-              "last_update_date"}
+              "last_update_date", "recruitment_end"}
 
 # Sub-labels that registries print inside a field's block ("Primary Sponsor" / "Name" / value).
 SUBLABELS = frozenset({"name", "details", "address", "identifier", "description", "type", "name of organization",

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from enum import Enum
 
+from extractor.places import COUNTRIES, parse_contacts, parse_locations  # re-exported: sites live there
 from extractor.schema import (
     Allocation,
     InterventionModel,
@@ -36,6 +37,7 @@ __all__ = [
     "parse_design",
     "parse_enum",
     "parse_ids",
+    "is_identifier",
     "parse_phases",
     "parse_qualifier",
     "parse_period",
@@ -45,6 +47,7 @@ __all__ = [
     "split_values",
     "parse_contacts",
     "parse_locations",
+    "COUNTRIES",
 ]
 
 _E = type[Enum]
@@ -92,7 +95,11 @@ def parse_sex(text: str | None) -> str | None:
         return None
     if _BOTH_SEXES_RE.match(text.strip()):
         return "ALL"
-    return parse_enum(Sex, text)
+    letter = _SEX_LETTERS.get(text.strip().rstrip(".").upper())  # "F" under a sex label
+    return letter or parse_enum(Sex, text)
+
+
+_SEX_LETTERS = {"F": "FEMALE", "M": "MALE", "F/M": "ALL", "M/F": "ALL", "M+F": "ALL", "F+M": "ALL"}
 
 
 def parse_phases(text: str | None) -> list[str]:
@@ -203,6 +210,13 @@ def parse_date(text: str | None, order: str | None = None) -> tuple[str | None, 
         qualifier = _QUALS[m.group(1).lower()]
         text = (text[: m.start()] + text[m.end():]).strip(" :,;")
     text = _CLOCK_RE.sub("", text.strip())  # "2024-02-26 09:41:17": the time of day is no part of it
+    stated = _FORMAT_HINT_RE.search(text)  # "03/14/2024 (mm/dd/yyyy)": the page names its own order
+    if stated:
+        order = "MDY" if stated.group(1).lower().startswith("m") else "DMY"
+        text = text[: stated.start()].strip()
+    iso = _ISO_FIRST_RE.match(text)  # "2023-01-18, 1401/10/28": the same date in a second calendar
+    if iso:
+        text = iso.group(1)
     numeric = _NUMERIC_RE.match(text) if order else None
     if numeric:
         a, b, year = numeric.groups()
@@ -213,6 +227,10 @@ def parse_date(text: str | None, order: str | None = None) -> tuple[str | None, 
     except ValueError:
         return None, None
     return value, qualifier if value else None
+
+
+_FORMAT_HINT_RE = re.compile(r"\s*\(\s*((?:mm|dd)[/.-](?:dd|mm)[/.-]yyyy)\s*\)\s*$", re.IGNORECASE)
+_ISO_FIRST_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*[,;]\s*\S.*$")
 
 
 _PERIOD_RE = re.compile(r"^(?:from\s+)?(.+?)\s+(?:to|until|till|-|–)\s+(.+)$", re.IGNORECASE)
@@ -287,6 +305,12 @@ def parse_age(text: str | None) -> str | None:
         return None
     m = _AGE_RE.fullmatch(text.rstrip(". "))
     if not m:
+        m = _AGE_FORM_RE.fullmatch(text.rstrip(". "))  # ">= 20age old", "20 years old or more", "18 Y"
+        if m:
+            unit = {"y": "years", "yr": "years", "yrs": "years", "age": "years"}.get((m.group(2) or "").lower(),
+                                                                                     m.group(2) or "years")
+            return f"{m.group(1)} {unit.lower()}"
+    if not m:
         m = re.fullmatch(r"(?:[≥>]=?|≤|<=)?\s*" + _AGE_RE.pattern + r"(?:\s+(?:old|of age))?", text, re.IGNORECASE)
         if not m or text.startswith((">", "<")):
             return None
@@ -295,6 +319,13 @@ def parse_age(text: str | None) -> str | None:
     return f"{m.group(1)} {unit}"
 
 
+# An age with its bound written out: "≥ 20", ">= 20age old", "20 years old or more", "18 Y" (an
+# inclusive bound only: "> 20" would be 21 and is left alone).
+_AGE_FORM_RE = re.compile(
+    r"(?:≥|>=|≤|<=)?\s*(\d{1,3})\s*(years?|yrs?|y|months?|weeks?|days?|age)?(?:\(s\))?"
+    r"(?:\s*(?:old|of age))?(?:\s+(?:or|and)\s+(?:more|over|older|above|less|under|younger|below))?",
+    re.IGNORECASE,
+)
 _RANGE_RE = re.compile(
     r"^(?:(?:aged?\s*)?(?:between|from|of|:)?\s*)?(\d{1,3})\s*(years?|yrs?|months?)?\s*(?:-|–|~|to|and)\s*"
     r"(\d{1,3})\s*(years?|yrs?|months?)?(?:\s*old)?\b",
@@ -356,9 +387,22 @@ def parse_ids(lines: list[str]) -> list[str]:
             piece = re.sub(r"^(?:[A-Za-z .]{2,40}:\s*)+", "", piece).strip()  # "Name:IND Number:127845"
             piece = re.sub(r"\s+[\[(].*$", "", piece)  # "CTRI/2099/03/1 [Registered on: …] Registered …"
             piece = re.sub(r"\s*[\[(][^\])]*[\])]?$", "", piece)
-            if _ID_RE.match(piece) and piece not in out and not is_bare_date(piece):
+            if is_identifier(piece) and piece not in out:
                 out.append(piece)
     return out
+
+
+# "GHS-ERC 014/05/21": an issuer's code, one space, then the number.
+_SPACED_ISSUER_ID_RE = re.compile(r"^[A-Z][A-Z-]{1,11} \d[\d/.-]{3,20}$")
+# Date shapes in any calendar ("1401/09/29", "29.09.1401"): a date, not an identifier.
+_DATE_SHAPE_RE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
+
+
+def is_identifier(piece: str) -> bool:
+    """An identifier's form: letters/digits with a digit, five characters at least, not a date."""
+    if len(piece) < 5 or _DATE_SHAPE_RE.match(piece) or is_bare_date(piece):
+        return False
+    return bool(_ID_RE.match(piece) or _SPACED_ISSUER_ID_RE.match(piece))
 
 
 def split_values(lines: list[str]) -> list[str]:
@@ -370,134 +414,3 @@ def split_values(lines: list[str]) -> list[str]:
             if piece and piece not in out:
                 out.append(piece)
     return out
-
-
-# ---------------------------------------------------------------- locations, contacts
-
-COUNTRIES = frozenset(
-    """Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bangladesh Belarus Belgium
-    Bolivia Bosnia Brazil Bulgaria Cambodia Cameroon Canada Chile China Colombia Croatia Cuba Cyprus Czechia
-    Denmark Ecuador Egypt Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Honduras
-    Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Japan Jordan Kazakhstan Kenya Korea Kuwait
-    Latvia Lebanon Lithuania Luxembourg Malawi Malaysia Malta Mexico Moldova Mongolia Morocco Mozambique Nepal
-    Netherlands Nigeria Norway Oman Pakistan Panama Paraguay Peru Philippines Poland Portugal Qatar Romania
-    Russia Rwanda Serbia Singapore Slovakia Slovenia Spain Sweden Switzerland Taiwan Tanzania Thailand
-    Tunisia Turkey Türkiye Uganda Ukraine Uruguay USA Uzbekistan Venezuela Vietnam Zambia Zimbabwe""".split()
-) | {"United States", "United Kingdom", "Korea, Republic of", "South Korea", "Republic of Korea",
-     "New Zealand", "South Africa", "Saudi Arabia", "United Arab Emirates", "Czech Republic", "Hong Kong",
-     "Russian Federation", "Sri Lanka", "Costa Rica", "Puerto Rico", "Dominican Republic", "Viet Nam",
-     "Iran, Islamic Republic of", "Taiwan, Province of China", "UK", "U.S.", "US"}
-_STATUS_TOKENS = {m.value for m in OverallStatus}
-_LONG_NUMBER_RE = re.compile(r"\d{6,}")
-_DIGIT_RE = re.compile(r"\d")
-
-
-def _place(line: str) -> tuple[str | None, str | None, str] | None:
-    """(city, state, country) for "City, State, Country" / "City, Country" lines."""
-    parts = [p.strip() for p in line.split(",")]
-    parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
-    if len(parts) >= 2 and ", ".join(parts[-2:]) in COUNTRIES:
-        parts = parts[:-2] + [", ".join(parts[-2:])]
-    if not 2 <= len(parts) <= 3 or parts[-1] not in COUNTRIES or any(not p or len(p) > 40 for p in parts):
-        return None
-    if any(_DIGIT_RE.search(p) for p in parts):
-        return None
-    city = parts[0]
-    state = parts[1] if len(parts) == 3 else None
-    return city, state, parts[-1]
-
-
-_POSTCODE_RE = re.compile(r"[A-Z]{0,2} ?\d{3,6}(?:-\d{3,4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
-_SHORT_NAME_RE = re.compile(r"^[A-Z][\w'.-]*(?:[ -][A-Z][\w'.-]*){0,2}$")
-
-
-def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
-    """Sites from a locations block: a facility line, then its "City, State, Country" line,
-    optionally a status line; a bare country line sets the country of the sites after it."""
-    sites: list[dict[str, str | None]] = []
-    current: dict[str, str | None] | None = None
-    country: str | None = None
-    for line in lines:
-        line = line.strip()
-        if not line or "@" in line or _LONG_NUMBER_RE.search(line):
-            continue
-        if line in COUNTRIES:
-            country, current = line, None
-            continue
-        if line.upper() in _STATUS_TOKENS or line.lower() in _STATUS_WORDS:
-            if current is not None:
-                current["status"] = line
-            continue
-        place = _place(line)
-        if place is not None:
-            if current is None or current.get("country"):
-                current = {"facility": None, "status": None}
-                sites.append(current)
-            current["city"], current["state"], current["country"] = place
-            continue
-        if (current is not None and not current.get("city") and current.get("facility")
-                and _SHORT_NAME_RE.match(line) and country):
-            current["city"] = line
-            continue
-        if len(line) > 150 or ":" in line:
-            continue  # "Contact: …", "Principal Investigator: …" are not sites
-        current = {"facility": line, "city": None, "state": None, "country": country, "status": None}
-        sites.append(current)
-    out: list[dict[str, str | None]] = []
-    seen: set[tuple[str | None, ...]] = set()
-    for site in sites:
-        if not (site.get("country") or site.get("city")):
-            continue  # a lone line with no place is not a site we can vouch for
-        key = (site.get("facility"), site.get("city"), site.get("country"))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(site)
-    return out
-
-
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_RE = re.compile(r"^\+?[\d][\d\s().-]{5,}\d(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
-_ROLE_RE = re.compile(
-    r"^(?:primary|backup|principal investigator|study director|study chair|sub-?investigator|"
-    r"contact for (?:public|scientific) queries|public|scientific|central contact|primary contact)$",
-    re.IGNORECASE,
-)
-_FIELD_RE = re.compile(r"^(name|e-?mail|phone|telephone|tel|role|type|contact role)\s*[:：]\s*(.*)$", re.IGNORECASE)
-_NAME_RE = re.compile(r"^(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){1,4}(?:,\s*[A-Za-z.]{2,10})*$")
-
-
-def parse_contacts(lines: list[str]) -> list[dict[str, str | None]]:
-    """Contacts from a contacts block: role, name, email and phone lines (or labelled ones)."""
-    contacts: list[dict[str, str | None]] = []
-    current: dict[str, str | None] = {}
-
-    def put(slot: str, value: str) -> None:
-        nonlocal current
-        if current.get(slot) or (slot == "role" and current.get("name")):
-            contacts.append(current)
-            current = {}
-        current[slot] = value
-
-    for line in lines:
-        line = line.strip()
-        labelled = _FIELD_RE.match(line)
-        if labelled:
-            slot = labelled.group(1).lower()
-            value = labelled.group(2).strip()
-            if not value:
-                continue
-            slot = {"e-mail": "email", "mail": "email", "telephone": "phone", "tel": "phone",
-                    "type": "role", "contact role": "role"}.get(slot, slot)
-            put(slot, value)
-        elif _EMAIL_RE.fullmatch(line):
-            put("email", line)
-        elif _PHONE_RE.match(line):
-            put("phone", line)
-        elif _ROLE_RE.match(line):
-            put("role", line)
-        elif _NAME_RE.match(line) and len(line) <= 60:
-            put("name", line)
-    if current:
-        contacts.append(current)
-    return [c for c in contacts if c.get("name") or c.get("email")]

@@ -238,7 +238,13 @@ def _inline(bare: str, stripped: str, start: int, current: Section, container: i
     if ":" not in head and not tab and "：" not in head and "  " not in head:
         return None  # most lines hold no separator at all; the regex is the dear way to learn that
     colon = _COLON_RE.search(bare, 1, 74)
-    found = lookup(bare[: colon.start()].rstrip("?")) if colon is not None else None
+    found = None
+    if tab and colon is not None and colon.start() < bare.find("\t"):  # "Public Title: Acronym<TAB>X"
+        cell = re.search(r"\s*\t\s*", bare)
+        found = lookup(bare[: cell.start()].replace(":", " ")) if cell is not None else None
+        colon = cell if found is not None else colon
+    if found is None and colon is not None:
+        found = lookup(bare[: colon.start()].rstrip("?"))
     if found is None and tab:  # "Overall trial: Planned number<TAB>760": the tab is the separator
         colon = re.search(r"\s*\t\s*", bare)
         found = lookup(bare[: colon.start()].rstrip(":? ")) if colon is not None else None

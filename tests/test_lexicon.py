@@ -204,3 +204,25 @@ def test_flags_name_the_field_a_yes_states() -> None:
     assert flag("Therapeutic exploratory (Phase II)") == ("phases", "Phase 2")
     assert flag("Female") == ("sex", "FEMALE")
     assert flag("Controlled") is None
+
+
+def test_label_dressing_is_dropped() -> None:
+    from extractor.lexicon import lookup
+
+    assert lookup("Brief Title (English)") == ("brief_title", None)
+    assert lookup("Date of registration in ABCR") == ("first_posted_date", None)
+    assert lookup("Last update in XYZ REG") == ("last_update_date", None)
+    assert lookup("First Posted Date  TAGX") == ("first_posted_date", None)
+    assert lookup("Registration in progress") is None  # lower-case words are no registry name
+
+
+def test_registry_acronym_labels_name_a_registry_number() -> None:
+    from extractor.lexicon import lookup
+
+    assert lookup("xRCT ID") == ("registry_id", None)
+    assert lookup("ABCR-ID") == ("registry_id", None)
+    assert lookup("QRIS Registration Number") == ("registry_id", None)
+    assert lookup("IRB Number") is None and lookup("ORCID ID") is None  # ethics boards, people
+    assert lookup("NCT Number") == ("nct_id", None)  # a known label keeps its own key
+    assert lookup("UTN (Universal Trial Number)") == ("registry_id", None)
+    assert lookup("EudraCT-Number") == ("registry_id", None)

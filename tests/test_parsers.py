@@ -204,3 +204,31 @@ def test_ids_behind_nested_labels_and_registration_notes() -> None:
     assert parse_ids(["ABC/2099/01/000123 [Registered on: 23/01/2099] Registered Prospectively"]) == [
         "ABC/2099/01/000123"]
     assert parse_ids(["XK/99/12 \t Protocol Number"]) == ["XK/99/12"]
+
+
+def test_is_identifier_needs_an_identifiers_form() -> None:
+    from extractor.parsers import is_identifier, parse_ids
+
+    assert is_identifier("ABC-2099-17") and is_identifier("ERC-ZZ 012/04/99")
+    assert not is_identifier("1402/07/15")  # a date in another calendar
+    assert not is_identifier("Q17")  # too short to be a number of record
+    assert parse_ids(["Q17; 1402/07/15; XYZ000123"]) == ["XYZ000123"]
+
+
+def test_parse_date_stated_order_and_second_calendar() -> None:
+    from extractor.parsers import parse_date
+
+    assert parse_date("04/11/2099 (mm/dd/yyyy)") == ("2099-04-11", None)
+    assert parse_date("04/11/2099 (dd/mm/yyyy)") == ("2099-11-04", None)
+    assert parse_date("2099-02-03, 1477/11/14") == ("2099-02-03", None)
+
+
+def test_parse_age_bound_forms_and_sex_letters() -> None:
+    from extractor.parsers import parse_age, parse_sex
+
+    assert parse_age(">= 30age old") == "30 years"
+    assert parse_age("<= 70age old") == "70 years"
+    assert parse_age("21 years old or more") == "21 years"
+    assert parse_age("16 Y") == "16 years"
+    assert parse_age("> 30 years") is None  # an exclusive bound is not the age itself
+    assert parse_sex("F") == "FEMALE" and parse_sex("M") == "MALE"

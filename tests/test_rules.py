@@ -23,7 +23,8 @@ def _rec(name: str) -> dict[str, Any]:
 
 def test_anzctr_style_page() -> None:
     r = _rec("anzctr_style.txt")
-    assert r["secondary_ids"][:2] == ["ACTRN12699000123456", "WALK-KR-07"]
+    assert r["secondary_ids"][0] == "ACTRN12699000123456"  # the registry's own number first
+    assert "WALK-KR-07" in r["secondary_ids"]
     assert r["nct_id"] is None
     assert r["brief_title"] == "Walking programme after knee replacement in older adults"
     assert r["official_title"].startswith("A randomised controlled trial of a supervised walking")
@@ -389,3 +390,28 @@ def test_flattened_condition_table_and_description_allocation() -> None:
     assert r["allocation"] == "Randomized"
     r = extract_values("Brief Summary\nA previous trial randomized 2:1 patients to syrup Q.\n")
     assert "allocation" not in r
+
+
+def test_identifier_guards_and_header_numbers() -> None:
+    page = ("Example Register\n\nTrial ABCR-XYZ-TOP\nNCT09999991\n\nStatus: Recruiting\n"
+            "Secondary IDs\nZZ-2099-01\nPrincipal investigator details\nPhone\t0123456789\n"
+            "Other IDs\nnone\nEthics committee\n1402/07/15\n")
+    r = extract_rules(page)
+    assert r.nct_id == "NCT09999991"  # a bare NCT number under the heading
+    assert r.secondary_ids == ["ZZ-2099-01"]  # the list ends at the first line without one; "none" states none
+
+
+def test_sponsor_label_cell_and_final_enrollment() -> None:
+    page = ("Primary sponsor\nName of organization / entity\n"
+            "Target sample size: 300\nFinal sample size: 287\n")
+    r = extract_rules(page)
+    assert r.lead_sponsor is None  # a table's label cell is no organization
+    assert r.enrollment == 287 and r.enrollment_type == "ACTUAL"
+    original = "Original Estimated Enrollment: 120\nActual Enrollment: 41\n"
+    assert extract_rules(original).enrollment == 41
+
+
+def test_compound_tab_label() -> None:
+    page = "Public Title\tA walking trial for back pain in adults\nPublic Title: Acronym\tWALK-BP\n"
+    r = extract_rules(page)
+    assert r.acronym == "WALK-BP" and r.brief_title == "A walking trial for back pain in adults"

@@ -1,0 +1,143 @@
+"""Site and contact parsers: a locations or contacts block's lines -> site / contact records.
+
+A site needs a place (a known country, or a city beside a postcode); a contact needs a name
+shaped like a person's. Lines that are neither are left out rather than guessed into a field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.schema import OverallStatus
+
+__all__ = ["COUNTRIES", "parse_contacts", "parse_locations"]
+
+_STATUS_WORDS = {m.value.lower().replace("_", " ") for m in OverallStatus} - {"unknown", "available"}
+_STATUS_WORDS |= {"active, not recruiting"}
+COUNTRIES = frozenset(
+    """Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bangladesh Belarus Belgium
+    Bolivia Bosnia Brazil Bulgaria Cambodia Cameroon Canada Chile China Colombia Croatia Cuba Cyprus Czechia
+    Denmark Ecuador Egypt Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Honduras
+    Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Japan Jordan Kazakhstan Kenya Korea Kuwait
+    Latvia Lebanon Lithuania Luxembourg Malawi Malaysia Malta Mexico Moldova Mongolia Morocco Mozambique Nepal
+    Netherlands Nigeria Norway Oman Pakistan Panama Paraguay Peru Philippines Poland Portugal Qatar Romania
+    Russia Rwanda Serbia Singapore Slovakia Slovenia Spain Sweden Switzerland Taiwan Tanzania Thailand
+    Tunisia Turkey Türkiye Uganda Ukraine Uruguay USA Uzbekistan Venezuela Vietnam Zambia Zimbabwe""".split()
+) | {"United States", "United Kingdom", "Korea, Republic of", "South Korea", "Republic of Korea",
+     "New Zealand", "South Africa", "Saudi Arabia", "United Arab Emirates", "Czech Republic", "Hong Kong",
+     "Russian Federation", "Sri Lanka", "Costa Rica", "Puerto Rico", "Dominican Republic", "Viet Nam",
+     "Iran, Islamic Republic of", "Taiwan, Province of China", "UK", "U.S.", "US"}
+_STATUS_TOKENS = {m.value for m in OverallStatus}
+_LONG_NUMBER_RE = re.compile(r"\d{6,}")
+_DIGIT_RE = re.compile(r"\d")
+
+
+def _place(line: str) -> tuple[str | None, str | None, str] | None:
+    """(city, state, country) for "City, State, Country" / "City, Country" lines."""
+    parts = [p.strip() for p in line.split(",")]
+    parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
+    if len(parts) >= 2 and ", ".join(parts[-2:]) in COUNTRIES:
+        parts = parts[:-2] + [", ".join(parts[-2:])]
+    if not 2 <= len(parts) <= 3 or parts[-1] not in COUNTRIES or any(not p or len(p) > 40 for p in parts):
+        return None
+    if any(_DIGIT_RE.search(p) for p in parts):
+        return None
+    city = parts[0]
+    state = parts[1] if len(parts) == 3 else None
+    return city, state, parts[-1]
+
+
+_POSTCODE_RE = re.compile(r"[A-Z]{0,2} ?\d{3,6}(?:-\d{3,4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
+_SHORT_NAME_RE = re.compile(r"^[A-Z][\w'.-]*(?:[ -][A-Z][\w'.-]*){0,2}$")
+
+
+def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
+    """Sites from a locations block: a facility line, then its "City, State, Country" line,
+    optionally a status line; a bare country line sets the country of the sites after it."""
+    sites: list[dict[str, str | None]] = []
+    current: dict[str, str | None] | None = None
+    country: str | None = None
+    for line in lines:
+        line = line.strip()
+        if not line or "@" in line or _LONG_NUMBER_RE.search(line):
+            continue
+        if line in COUNTRIES:
+            country, current = line, None
+            continue
+        if line.upper() in _STATUS_TOKENS or line.lower() in _STATUS_WORDS:
+            if current is not None:
+                current["status"] = line
+            continue
+        place = _place(line)
+        if place is not None:
+            if current is None or current.get("country"):
+                current = {"facility": None, "status": None}
+                sites.append(current)
+            current["city"], current["state"], current["country"] = place
+            continue
+        if (current is not None and not current.get("city") and current.get("facility")
+                and _SHORT_NAME_RE.match(line) and country):
+            current["city"] = line
+            continue
+        if len(line) > 150 or ":" in line:
+            continue  # "Contact: …", "Principal Investigator: …" are not sites
+        current = {"facility": line, "city": None, "state": None, "country": country, "status": None}
+        sites.append(current)
+    out: list[dict[str, str | None]] = []
+    seen: set[tuple[str | None, ...]] = set()
+    for site in sites:
+        if not (site.get("country") or site.get("city")):
+            continue  # a lone line with no place is not a site we can vouch for
+        key = (site.get("facility"), site.get("city"), site.get("country"))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(site)
+    return out
+
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RE = re.compile(r"^\+?[\d][\d\s().-]{5,}\d(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
+_ROLE_RE = re.compile(
+    r"^(?:primary|backup|principal investigator|study director|study chair|sub-?investigator|"
+    r"contact for (?:public|scientific) queries|public|scientific|central contact|primary contact)$",
+    re.IGNORECASE,
+)
+_FIELD_RE = re.compile(r"^(name|e-?mail|phone|telephone|tel|role|type|contact role)\s*[:：]\s*(.*)$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){1,4}(?:,\s*[A-Za-z.]{2,10})*$")
+
+
+def parse_contacts(lines: list[str]) -> list[dict[str, str | None]]:
+    """Contacts from a contacts block: role, name, email and phone lines (or labelled ones)."""
+    contacts: list[dict[str, str | None]] = []
+    current: dict[str, str | None] = {}
+
+    def put(slot: str, value: str) -> None:
+        nonlocal current
+        if current.get(slot) or (slot == "role" and current.get("name")):
+            contacts.append(current)
+            current = {}
+        current[slot] = value
+
+    for line in lines:
+        line = line.strip()
+        labelled = _FIELD_RE.match(line)
+        if labelled:
+            slot = labelled.group(1).lower()
+            value = labelled.group(2).strip()
+            if not value:
+                continue
+            slot = {"e-mail": "email", "mail": "email", "telephone": "phone", "tel": "phone",
+                    "type": "role", "contact role": "role"}.get(slot, slot)
+            put(slot, value)
+        elif _EMAIL_RE.fullmatch(line):
+            put("email", line)
+        elif _PHONE_RE.match(line):
+            put("phone", line)
+        elif _ROLE_RE.match(line):
+            put("role", line)
+        elif _NAME_RE.match(line) and len(line) <= 60:
+            put("name", line)
+    if current:
+        contacts.append(current)
+    return [c for c in contacts if c.get("name") or c.get("email")]
