@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from extractor.lexicon import lookup
 from extractor.schema import OverallStatus
 
 __all__ = ["COUNTRIES", "parse_contacts", "parse_locations"]
@@ -64,6 +65,13 @@ def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
         if line in COUNTRIES:
             country, current = line, None
             continue
+        cells = [c.strip() for c in line.split("\t")] if "\t" in line else []
+        if 3 <= len(cells) <= 4 and cells[-1] in COUNTRIES and all(cells) and not _DIGIT_RE.search(line):
+            # "Facility<TAB>City<TAB>Country" (a state cell between them when four)
+            current = {"facility": cells[0], "city": cells[1] if len(cells) > 2 else None,
+                       "state": cells[2] if len(cells) == 4 else None, "country": cells[-1], "status": None}
+            sites.append(current)
+            continue
         if line.upper() in _STATUS_TOKENS or line.lower() in _STATUS_WORDS:
             if current is not None:
                 current["status"] = line
@@ -107,6 +115,18 @@ _FIELD_RE = re.compile(r"^(name|e-?mail|phone|telephone|tel|role|type|contact ro
 _NAME_RE = re.compile(r"^(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){1,4}(?:,\s*[A-Za-z.]{2,10})*$")
 
 
+def _person_like(line: str) -> bool:
+    """A country ("The Netherlands") or a heading the lexicon knows ("Removed Location Countries")
+    is no person's name."""
+    bare = line.removeprefix("The ").strip()
+    return bare not in COUNTRIES and bare.split(",")[0] not in COUNTRIES and lookup(line) is None and not _HEADING_WORD_RE.search(line)
+
+
+# Words of page headings, not of people's names ("Administrative Information").
+_HEADING_WORD_RE = re.compile(r"\b(?:Countries|Locations?|Contacts?|Details|Criteria|Outcomes?|"
+                              r"Sponsors?|Status|Eligibility|Description|Design|Results|Enquiries|Queries)\b")
+
+
 def parse_contacts(lines: list[str]) -> list[dict[str, str | None]]:
     """Contacts from a contacts block: role, name, email and phone lines (or labelled ones)."""
     contacts: list[dict[str, str | None]] = []
@@ -136,7 +156,7 @@ def parse_contacts(lines: list[str]) -> list[dict[str, str | None]]:
             put("phone", line)
         elif _ROLE_RE.match(line):
             put("role", line)
-        elif _NAME_RE.match(line) and len(line) <= 60:
+        elif _NAME_RE.match(line) and len(line) <= 60 and _person_like(line):
             put("name", line)
     if current:
         contacts.append(current)

@@ -18,7 +18,7 @@ from extractor.errors import PromptError
 
 __all__ = ["Prompt", "load_prompt", "list_prompts", "prompts_dir", "DEFAULT_PROMPT"]
 
-DEFAULT_PROMPT = "v2"
+DEFAULT_PROMPT = "v3"
 _REQUIRED_KEYS = {"system", "user"}
 _OPTIONAL_KEYS = {"version", "description"}
 # Variables a template may use, and the ones it must use (the document is the whole point).

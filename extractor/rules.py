@@ -30,6 +30,7 @@ from extractor.parsers import (
 )
 from extractor.parties import read_parties
 from extractor.places import parse_contacts, parse_locations
+from extractor.rowrecords import read_row_records
 from extractor.rulebase import NOT_STATED_RE, bare_lines, bare_sections, first_value, put, raw_text
 from extractor.schema import TrialRecord
 from extractor.sections import Line, Page, Section, segment, strip_marker
@@ -89,7 +90,21 @@ def extract_values(text: str) -> dict[str, Any]:
     out["secondary_outcomes"] = outcomes(page, "secondary_outcomes")
     out["locations"] = [site for s in page.all("locations") for site in parse_locations(bare_lines(s.lines))]
     out["contacts"] = [c for s in page.all("contacts") for c in parse_contacts(bare_lines(s.lines))]
+    _table_records(text, out)
     return out
+
+
+def _table_records(text: str, out: dict[str, Any]) -> None:
+    """Header-table records fill what the labelled blocks left empty; a sponsor table's levels
+    ("Primary Sponsor" / "Collaborator") outrank a block's loose lines for the collaborators."""
+    found = read_row_records(text)
+    put(out, "lead_sponsor", found.lead_sponsor)
+    if found.collaborators:
+        out["collaborators"] = found.collaborators
+    if not out.get("arms") and not out.get("interventions"):
+        out["arms"], out["interventions"] = found.arms, found.interventions
+    put(out, "locations", found.locations)
+    put(out, "contacts", found.contacts)
 
 
 # ---------------------------------------------------------------- header fields

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extractor.headrows import HeadTable, find_tables
 from extractor.lexicon import KINDS, NUMBERED_CODE_RE, SUBLABELS, Kind, flag, is_blurb, is_chrome, lookup
 
 __all__ = ["Line", "Page", "Section", "segment", "strip_marker"]
@@ -129,11 +130,22 @@ def segment(text: str) -> Page:
     container = 0
     fresh = False  # the previous line was a label-only heading: a site blurb may follow
     pos = 0
+    fields = _field_rows(text) if "\t" in text else {}
+    skip = -1
     for raw in text.split("\n"):
         line_start = pos
         pos += len(raw) + 1
         stripped = raw.strip()
-        if not stripped:
+        if not stripped or line_start == skip:
+            continue
+        table = fields.get(line_start)
+        if table is not None:  # "Gender<TAB>Minimum age<TAB>…" over one row of values: a field each
+            skip = table.row_starts[0]
+            for head, value in zip(table.header, table.rows[0]):
+                found = lookup(head.text.rstrip(":： "))
+                if found is not None and value.text and KINDS[found[0]] is Kind.SCALAR:
+                    sections.append(Section(found[0], head.text.rstrip(":： "), head.start, found[1], inline=True,
+                                            lines=[Line(value.text, value.start)], container=container))
             continue
         start = line_start + len(raw) - len(raw.lstrip())
         first = stripped[0]
@@ -211,6 +223,19 @@ def segment(text: str) -> Page:
 
 
 _CODE_FIRST = frozenset("ABCDEFGHIJKLMNOP")
+
+
+def _field_rows(text: str) -> dict[int, HeadTable]:
+    """Header tables of one body row whose column names include two or more field labels,
+    keyed by where the header line starts."""
+    out: dict[int, HeadTable] = {}
+    for table in find_tables(text):
+        if len(table.rows) != 1:
+            continue
+        known = [lookup(c.text.rstrip(":： ")) for c in table.header if c.text]
+        if sum(1 for k in known if k is not None and KINDS[k[0]] is Kind.SCALAR) >= 2:
+            out[table.start] = table
+    return out
 
 
 def _under_header_row(section: Section) -> bool:

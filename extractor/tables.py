@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from extractor.lexicon import lookup
 from extractor.parsers import parse_enum, split_values
 from extractor.schema import ArmType, InterventionType, clean_text
 from extractor.sections import Page, Section, strip_marker
@@ -136,7 +137,8 @@ def arms_and_interventions(page: Page) -> tuple[list[dict[str, Any]], list[dict[
         for text in lines:
             typed = parse_typed_intervention(text)
             if typed is not None:
-                interventions.append({"type": typed[0], "name": typed[1], "description": None})
+                if not any(i["name"] == typed[1] and i["type"] == typed[0] for i in interventions):
+                    interventions.append({"type": typed[0], "name": typed[1], "description": None})
             elif interventions and interventions[-1]["description"] is None and _is_prose(text):
                 interventions[-1]["description"] = text
             elif _is_name(text):
@@ -199,8 +201,15 @@ def _arm_table(section: Section, arms: list[dict[str, Any]], interventions: list
             interventions.append(by_name[name])
 
 
+# Not intervention or arm names: a language tag ("en", "pt-br"), a thesaurus code ("E02.831.387 …"),
+# a label with a plural mark ("Outcome(s)"), a flattened table row.
+_NOT_NAME_RE = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z]{2,4})?|[A-Z]\d{2}(?:\.\d{1,4})+\b.*|.*\(s\)\s*:?)$")
+
+
 def _is_name(text: str) -> bool:
-    return 0 < len(text) <= 100 and len(text.split()) <= 12 and not text.endswith((".", ";", ":"))
+    if not 0 < len(text) <= 100 or len(text.split()) > 12 or text.endswith((".", ";", ":")):
+        return False
+    return "\t" not in text and not _NOT_NAME_RE.match(text) and lookup(text) is None
 
 
 def _is_prose(text: str) -> bool:

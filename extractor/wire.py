@@ -120,22 +120,32 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# Shorter words for the conventions the schema's descriptions carry (the prompt teaches the rest).
-_SHORT_DESCRIPTIONS = {
-    "YYYY, YYYY-MM or YYYY-MM-DD, as precise as the document": "YYYY[-MM[-DD]], as precise as the page",
-    "'<integer> <Unit>', e.g. '18 Years', '6 Months', '1 Year'": "e.g. '18 Years', '6 Months'",
-    "field path -> a short verbatim span of the document that states that value": "field path -> verbatim span stating it",
-    "A study arm or group; `intervention_names` link to `Intervention.name`.": "intervention_names: Intervention names",
-    "An intervention; `arm_labels` link back to `Arm.label`.": "arm_labels: Arm labels",
+# Shorter words for the conventions the schema's descriptions carry; None drops a description whose
+# convention the prompt already states (dates, ages, links, quotes), so it is not paid for twice.
+_SHORT_DESCRIPTIONS: dict[str, str | None] = {
+    "YYYY, YYYY-MM or YYYY-MM-DD, as precise as the document": None,
+    "'<integer> <Unit>', e.g. '18 Years', '6 Months', '1 Year'": None,
+    "field path -> a short verbatim span of the document that states that value": None,
+    "A study arm or group; `intervention_names` link to `Intervention.name`.": None,
+    "An intervention; `arm_labels` link back to `Arm.label`.": None,
     "The response model: the record plus verbatim quotes, each checked against the document.": "One trial's record.",
 }
 
 
 def _shorten(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: (_SHORT_DESCRIPTIONS.get(v, v) if k == "description" and isinstance(v, str) else _shorten(v))
-                for k, v in node.items()}
-    return [_shorten(n) for n in node] if isinstance(node, list) else node
+    if isinstance(node, list):
+        return [_shorten(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description" and isinstance(value, str):
+            value = _SHORT_DESCRIPTIONS.get(value, value)
+            if value is not None:
+                out[key] = value
+        else:
+            out[key] = _shorten(value)
+    return out
 
 
 WIRE_SCHEMA: dict[str, Any] = _shorten(compact_schema(LLMRecord.model_json_schema()))

@@ -50,8 +50,8 @@ def key_for_text(user_message: str) -> str:
     return hashlib.sha256(user_message.encode("utf-8")).hexdigest()[:16]
 
 
-def key_for_document(document: str, prompt_version: str = "v2") -> str:
-    """The schedule key the requests for `document` will carry under that prompt version."""
+def key_for_document(document: str, prompt_version: str | None = None) -> str:
+    """The schedule key the requests for `document` will carry under that prompt version (default: the default)."""
     from extractor.prompts import load_prompt
 
     return key_for_text(load_prompt(prompt_version).render(document=document)[1]["content"])

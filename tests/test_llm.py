@@ -82,7 +82,7 @@ def test_good_tool_call() -> None:
     assert result.record.lead_sponsor == "Acme Pharma"
     assert result.record.overall_status is not None and result.record.overall_status.value == "RECRUITING"
     assert result.usage.requests == 1 and result.usage.input_tokens > 0 and result.usage.output_tokens > 0
-    assert result.usage.prompt_version == "v2" and result.usage.cache_hit is False
+    assert result.usage.prompt_version == llm.DEFAULT_PROMPT and result.usage.cache_hit is False
     assert "tools" in srv.requests[0].body
     assert "LLM_FAILED" not in codes(result)
     assert result.provenance["enrollment"].source.value == "both"
@@ -276,7 +276,7 @@ def test_long_document_is_split_not_cut() -> None:
 
     with FakeOpenAI(responder) as srv:
         config = LLMConfig(base_url=srv.base_url, use_cache=False, max_context_tokens=0, reserve_output_tokens=0)
-        overhead = llm.estimate_tokens(llm.load_prompt("v2").system + llm.load_prompt("v2").user) + llm.estimate_tokens(
+        overhead = llm.estimate_tokens(llm.load_prompt().system + llm.load_prompt().user) + llm.estimate_tokens(
             json.dumps(llm.WIRE_SCHEMA))
         config.max_context_tokens = overhead + 700  # about 2,800 characters of document per request
         outcome = asyncio.run(extract_record(text, config))
