@@ -81,6 +81,7 @@ def eval_command(
     prompt: list[str] = typer.Option([], "--prompt", help="Prompt version; repeat to compare two prompts."),
     model: list[str] = typer.Option([], "--model", help="Model name; repeat to compare two models."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="auto (default), tools, json_schema, json or md_json."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: a new one under $TRIALX_HOME/runs)."),
     min_score: list[str] = typer.Option([], "--min-score", help="FIELD=VALUE (or overall=VALUE); exit 1 when below."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Documents in flight for the LLM path."),
@@ -107,7 +108,7 @@ def eval_command(
         label = _label(p, m, len(prompt), len(model)) if multi else None
         target = run_dir / label if label else run_dir
         settings = Settings(backend=backend, model=m, prompt_version=p, base_url=base_url,  # type: ignore[arg-type]
-                            use_cache=not no_cache, concurrency=concurrency)
+                            use_cache=not no_cache, concurrency=concurrency, mode=mode)
         generate_run(gold_set, target, settings, label=label)
         runs.append(score_run(target, gold_set.dir, prices=price_table))
     failures: list[str] = []

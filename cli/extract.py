@@ -108,8 +108,8 @@ def extract_command(
     model: str | None = typer.Option(None, "--model", help="Model name for the LLM backend."),
     prompt: str | None = typer.Option(None, "--prompt", help="Prompt version for the LLM backend."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
-    mode: str | None = typer.Option(None, "--mode", help="How the model returns JSON: tools (default), "
-                                    "json_schema, json or md_json (for local servers without tool calls)."),
+    mode: str | None = typer.Option(None, "--mode", help="How the model returns JSON: auto (default: tool calls, falling back to "
+                                    "json_schema then md_json when the server rejects them), tools, json_schema, json or md_json."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=256, help="LLM requests in flight."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in --out FILE; append the rest."),

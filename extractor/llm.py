@@ -17,6 +17,7 @@ import asyncio
 import contextvars
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -46,6 +47,7 @@ __all__ = ["LLMConfig", "LLMBackend", "LLMClient", "create_backend", "LLMRecord"
            "default_model", "llm_configured", "LLMOutcome", "merge_parts", "SCHEMA_HASH", "RetryingTransport"]
 
 # instructor logs every failed attempt at ERROR level; our callers report failures themselves.
+logger = logging.getLogger("trialx")
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 logging.getLogger("instructor").propagate = bool(os.environ.get("TRIALX_DEBUG"))
 
@@ -75,7 +77,8 @@ class LLMConfig:
     prompt_version: str = DEFAULT_PROMPT
     base_url: str | None = None  # else OPENAI_BASE_URL, else OpenAI's
     api_key: str | None = None  # else OPENAI_API_KEY; never stored or logged
-    mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "tools")  # tools | json_schema | json | md_json (local servers without tools)
+    # auto: tool calls, falling back to json_schema then md_json when the server rejects them (400)
+    mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "auto")
     temperature: float = 0.0
     max_output_tokens: int | None = None
     timeout_s: float = 60.0  # per HTTP request
@@ -90,8 +93,8 @@ class LLMConfig:
     max_connections: int = 16  # HTTP connection pool; the pipeline sets it to its concurrency
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: {', '.join(MODES)}")
+        if self.mode not in MODES and self.mode != "auto":
+            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: auto, {', '.join(MODES)}")
         if self.max_attempts < 1 or self.max_reasks < 0:
             raise ConfigError("max_attempts must be >= 1 and max_reasks >= 0")
 
@@ -163,6 +166,17 @@ class _Lane:
             return fn(*args)
 
 
+AUTO_MODES = ("tools", "json_schema", "md_json")
+_MODE_WORDS = re.compile(r"tool|function|response_format|json_schema|not supported|unsupported", re.I)
+
+
+def _rejects_mode(error: openai.BadRequestError) -> bool:
+    """A 400 about what the mode sends (tool calls, response_format), not about the document."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
+    return bool(_MODE_WORDS.search(f"{error.message} {detail.get('param') or ''}"))
+
+
 class LLMClient:
     """The openai client and its instructor wrapper, made once and shared by every document.
 
@@ -172,12 +186,35 @@ class LLMClient:
 
     def __init__(self, config: LLMConfig) -> None:
         self.openai = _client(config)
-        self.instructor = instructor.from_openai(self.openai, mode=MODES[config.mode])
+        # auto: the modes still to try, best first; a server that rejects one moves us to the next
+        self.modes = list(AUTO_MODES) if config.mode == "auto" else [config.mode]
+        self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
         self.loop = asyncio.get_running_loop()
         # At most this many documents talk to the model at once (their re-asks and backoffs included);
         # what a document does before and after (rules, merge) does not hold a slot.
         self.gate = asyncio.Semaphore(max(1, config.max_connections))
         self.lane = _Lane()
+
+    @property
+    def mode(self) -> str:
+        return self.modes[0]
+
+    def fall_back(self, exc: BaseException, tried: str) -> bool:
+        """After a 400 that rejects what mode `tried` sends (tools, response_format), use the next mode.
+
+        Several documents may hit the rejection at once: only the first moves the client on; the
+        others just retry with the mode now in place.
+        """
+        if not any(isinstance(e, openai.BadRequestError) and _rejects_mode(e) for e in _chain(exc)):
+            return False
+        if self.modes[0] != tried:
+            return True
+        if len(self.modes) == 1:
+            return False
+        self.modes.pop(0)
+        self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
+        logger.warning("the model server rejected %s mode; using %s mode", tried, self.modes[0])
+        return True
 
     async def aclose(self) -> None:
         await self.openai.close()
@@ -242,13 +279,18 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         try:
             answers: list[LLMRecord] = []
             for part in parts:
-                try:
-                    async with shared.gate:
-                        answers.append(await _extract_part(shared.instructor, prompt, config, part))
-                except TrialxError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
-                    raise _classify(exc, stats, config) from None
+                while True:
+                    tried = shared.mode
+                    try:
+                        async with shared.gate:
+                            answers.append(await _extract_part(shared.instructor, prompt, config, part))
+                        break
+                    except TrialxError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
+                        if shared.fall_back(exc, tried):
+                            continue
+                        raise _classify(exc, stats, config) from None
         finally:
             if own:
                 await shared.aclose()

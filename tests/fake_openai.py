@@ -89,6 +89,8 @@ class FakeOpenAI:
     retry_after: str | None = "0"
     retry_after_ms: str | None = None
     requests: list[Recorded] = field(default_factory=list)
+    # What a local server may not support: a 400 for requests that use it, as llama.cpp or Ollama do.
+    unsupported: tuple[str, ...] = ()  # "tools", "response_format"
 
     def __post_init__(self) -> None:
         for name in [*self.per_document, *self.by_request, *(f for s in self.by_document.values() for f in s)]:
@@ -163,6 +165,14 @@ class FakeOpenAI:
             body = json.loads(raw)
         except json.JSONDecodeError:
             self._send(handler, 400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
+            return
+        rejected = next((param for param in self.unsupported if param in body), None)
+        if rejected is not None:
+            with self._lock:
+                self.requests.append(Recorded(document_key(body), f"unsupported:{rejected}", body,
+                                              "authorization" in {k.lower() for k in handler.headers}))
+            self._send(handler, 400, {"error": {"message": f"'{rejected}' is not supported by this server",
+                                                "type": "invalid_request_error", "param": rejected}})
             return
         key = document_key(body)
         fault = self._next_fault(key)

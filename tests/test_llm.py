@@ -458,3 +458,32 @@ def test_pipeline_merge_checks_the_final_record() -> None:
         [out] = extract_documents(docs, Settings(backend="llm", base_url=srv.base_url, use_cache=False))
     assert isinstance(out, ExtractionResult) and out.backend == "llm"
     assert codes(out).count("DATE_ORDER") == 1 and codes(out).count("AGE_RANGE") == 1
+
+
+@pytest.mark.parametrize(
+    ("unsupported", "expected_mode"),
+    [((), "tools"), (("tools",), "json_schema"), (("tools", "response_format"), "md_json")],
+)
+def test_auto_mode_falls_back_when_the_server_rejects_tools(unsupported: tuple[str, ...], expected_mode: str) -> None:
+    """Local servers (llama.cpp, Ollama) may reject tool calls or response_format with a 400."""
+
+    async def two_documents(srv: FakeOpenAI) -> tuple[list[ExtractionResult], str]:
+        backend = LLMBackend(LLMConfig(base_url=srv.base_url, use_cache=False, mode="auto"))
+        results = [await backend.extract(f"d{i}", "x", TEXT, rules_result()) for i in range(2)]
+        mode = backend.client().mode
+        await backend.aclose()
+        return results, mode
+
+    with FakeOpenAI(fixed_responder(GOOD), unsupported=unsupported) as srv:
+        results, mode = asyncio.run(two_documents(srv))
+        rejected = [r for r in srv.requests if r.fault.startswith("unsupported")]
+    assert mode == expected_mode
+    assert [r.backend for r in results] == ["llm", "llm"]
+    assert all(r.record.enrollment == 120 and "LLM_FAILED" not in codes(r) for r in results)
+    assert len(rejected) == len(unsupported), "each rejected mode is tried once per client, not per document"
+
+
+def test_a_fixed_mode_does_not_fall_back() -> None:
+    with FakeOpenAI(fixed_responder(GOOD), unsupported=("tools",)) as srv:
+        result = run(srv, mode="tools")
+    assert "LLM_FAILED" in codes(result) and "400" in failure(result)
