@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["split_criteria", "split_items", "strip_marker"]
+__all__ = ["semicolon_clauses", "split_criteria", "split_items", "strip_marker"]
 
 _CIRCLED = "\u2460-\u2473\u2776-\u277f\u2780-\u2793"
 # A list marker at the start of a line: bullets, circled numbers, 1. 1) (1) 1.2. a) (a) ii.
@@ -128,6 +128,22 @@ def _soft_marker(line: _Line, prev: _Line | None, prev_marker: str) -> _Line:
     return _Line(line.indent, m["marker"], line.text[m.end():].strip(), line.raw_len)
 
 
+def semicolon_clauses(text: str) -> list[str]:
+    """"a; b (x; y); c" -> ["a", "b (x; y)", "c"]: split at semicolons outside brackets."""
+    out: list[str] = []
+    depth, begin = 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0:
+            out.append(text[begin:i])
+            begin = i + 1
+    out.append(text[begin:])
+    return [c.strip() for c in out if c.strip()]
+
+
 def split_items(text: str) -> list[str]:
     """Split one list of criteria (no section headings) into items, one per criterion."""
     lines = _prepare(text)
@@ -171,6 +187,10 @@ def split_items(text: str) -> list[str]:
             items[-1][1].append(line.text)
         prev = line
         after_blank = False
+    if len(items) == 1 and not items[0][0] and len(items[0][1]) == 1:
+        clauses = semicolon_clauses(items[0][1][0])
+        if len(clauses) >= 2:  # one unmarked paragraph of "a; b; c" clauses is a list (GUIDELINES §6 v2)
+            return clauses
     result: list[str] = []
     stack: list[_Level] = []  # every open list level, outermost first
     for marker, parts in items:

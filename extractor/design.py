@@ -158,7 +158,10 @@ _SELF_RE = re.compile(r"\b(?:this|the|a|an)\s+(?:[\w-]+,?\s+){0,5}?(?:non-?\s?)?
 
 
 def _stated_design(page: Page, out: dict[str, Any]) -> None:
-    """Allocation and masking the title or summary state about this trial ("a randomized, ...")."""
+    """Allocation and masking the title or summary state about this trial ("a randomized, ...").
+    An expanded-access programme has no design module, so its prose says nothing here."""
+    if str(out.get("study_type") or "").lower().replace("_", " ") == "expanded access":
+        return
     texts = [out.get("brief_title") or "", out.get("official_title") or ""]
     for key in ("brief_summary", "detailed_description"):
         section = page.first(key)

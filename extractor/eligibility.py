@@ -49,7 +49,7 @@ def read_eligibility(page: Page, out: dict[str, Any]) -> None:
     exclusion: list[str] = []
     for index, section in enumerate(page.sections):
         if section.key in ("inclusion", "exclusion"):
-            lines = _take_bare_values(_criteria_lines(page, index), out)
+            lines = _take_bare_values(_list_end(page, _criteria_lines(page, index)), out)
             (inclusion if section.key == "inclusion" else exclusion).extend(_items(page, lines))
     if not inclusion and not exclusion:
         for section in page.all("eligibility"):
@@ -89,6 +89,23 @@ def _criteria_lines(page: Page, index: int) -> list[Line]:
             if tail and (tail[0].bulleted or not out):
                 out.extend(tail)
     return out
+
+
+_TAG_RE = re.compile(r"^[a-z]{2}(?:-[a-z]{2,4})?$")  # a language tag ("en", "pt-br") over a field's text
+_GAP_RE = re.compile(r"\n[ \t]*\n")
+
+
+def _list_end(page: Page, lines: list[Line]) -> list[Line]:
+    """A bulleted list ends at a blank line followed by an unbulleted heading-like line (the page's
+    next section: "Addresses", "Share this page"); language tags are no criteria."""
+    lines = [line for line in lines if not _TAG_RE.match(line.text)]
+    for i in range(2, len(lines)):
+        prev, line = lines[i - 1], lines[i]
+        if (prev.bulleted and lines[0].bulleted and not line.bulleted and len(line.text) <= 60
+                and not line.text.endswith((".", ";", ",", ":")) and line.text[:1].isupper()
+                and _GAP_RE.search(page.text, prev.start + len(prev.text), line.start)):
+            return lines[:i]
+    return lines
 
 
 def _take_bare_values(lines: list[Line], out: dict[str, Any]) -> list[Line]:

@@ -333,7 +333,8 @@ _RANGE_RE = re.compile(
 )
 _MIN_ONLY_RE = re.compile(
     r"^(?:aged?\s*(?:≥|>=|at\s+least|of)?\s*)?(\d{1,3})\s*(years?|yrs?)\s*(?:old\s*)?(?:and|or)\s+(?:older|over|above)"
-    r"|^aged?\s*(?:≥|>=|at\s+least)\s*(\d{1,3})\s*(years?|yrs?)?",
+    r"|^aged?\s*(?:≥|>=|at\s+least)\s*(\d{1,3})(?!\d)(?!\s*(?:weeks?|wks?|days?|months?|mos?|hours?)\b)"
+    r"\s*(years?|yrs?)?",
     re.IGNORECASE,
 )
 

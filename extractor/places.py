@@ -33,6 +33,34 @@ _LONG_NUMBER_RE = re.compile(r"\d{6,}")
 _DIGIT_RE = re.compile(r"\d")
 
 
+# Words that make the first part of a one-line site a facility, not a city.
+_FACILITY_RE = re.compile(
+    r"\b(?:hospital|clinic|klinik\w*|universit\w*|cent(?:er|re)|institut\w*|medical|research|site|unit|trust|"
+    r"corporation|organi[sz]ation|foundation|college|school|laborator\w*|health|pharma\w*|department|"
+    r"h[oô]pital|ospedale|krankenhaus|CHU|practice|infirmary|sanatorium|policlinic\w*|hospice)\b",
+    re.IGNORECASE,
+)
+
+
+_SITE_NUMBER_RE = re.compile(r"^\d{2,6}\s*[-–:]\s*\w")  # "1101 - AKH Wien": a numbered site
+
+
+def _one_line_site(line: str) -> tuple[str, str, str | None, str] | None:
+    """(facility, city, state, country) for "Facility, City, [State,] Country" lines whose first part
+    names an institution; None otherwise (a "City, State, Country" line is `_place`'s)."""
+    parts = [p.strip() for p in line.split(",")]
+    parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
+    if len(parts) >= 3 and ", ".join(parts[-2:]) in COUNTRIES:
+        parts = parts[:-2] + [", ".join(parts[-2:])]
+    if not 3 <= len(parts) <= 4 or parts[-1] not in COUNTRIES or not (
+            _FACILITY_RE.search(parts[0]) or _SITE_NUMBER_RE.match(parts[0])):
+        return None
+    rest = parts[1:-1]
+    if any(not p or len(p) > 40 or _DIGIT_RE.search(p) or _FACILITY_RE.search(p) for p in rest):
+        return None
+    return parts[0], rest[0], rest[1] if len(rest) == 2 else None, parts[-1]
+
+
 def _place(line: str) -> tuple[str | None, str | None, str] | None:
     """(city, state, country) for "City, State, Country" / "City, Country" lines."""
     parts = [p.strip() for p in line.split(",")]
@@ -75,6 +103,11 @@ def parse_locations(lines: list[str]) -> list[dict[str, str | None]]:
         if line.upper() in _STATUS_TOKENS or line.lower() in _STATUS_WORDS:
             if current is not None:
                 current["status"] = line
+            continue
+        whole = _one_line_site(line)
+        if whole is not None:
+            current = {"facility": whole[0], "city": whole[1], "state": whole[2], "country": whole[3], "status": None}
+            sites.append(current)
             continue
         place = _place(line)
         if place is not None:

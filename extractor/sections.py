@@ -143,7 +143,7 @@ def segment(text: str) -> Page:
             skip = table.row_starts[0]
             for head, value in zip(table.header, table.rows[0]):
                 found = lookup(head.text.rstrip(":： "))
-                if found is not None and value.text and KINDS[found[0]] is Kind.SCALAR:
+                if found is not None and value.text and (KINDS[found[0]] is Kind.SCALAR or found[0] in _CRITERIA_KEYS):
                     sections.append(Section(found[0], head.text.rstrip(":： "), head.start, found[1], inline=True,
                                             lines=[Line(value.text, value.start)], container=container))
             continue

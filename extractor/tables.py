@@ -21,6 +21,7 @@ __all__ = [
     "arms_and_interventions",
     "outcomes",
     "parse_arm_header",
+    "parse_arm_suffix",
     "parse_typed_intervention",
     "split_glued_cells",
     "split_outcome_row",
@@ -43,6 +44,17 @@ def parse_arm_header(line: str) -> tuple[str, str] | None:
     if not m or parse_enum(ArmType, m.group(1)) is None:
         return None
     return m.group(1), m.group(2).strip()
+
+
+_SUFFIX_RE = re.compile(r"^(.{1,150}?)\s*\(([A-Za-z][A-Za-z _/-]{2,30})\)$")
+
+
+def parse_arm_suffix(line: str) -> tuple[str, str] | None:
+    """(type text, label) for "Arm A (Experimental)", "Placebo (PLACEBO_COMPARATOR)"; None otherwise."""
+    m = _SUFFIX_RE.match(line)
+    if not m or parse_enum(ArmType, m.group(2)) is None:
+        return None
+    return m.group(2), m.group(1).strip()
 
 
 def parse_typed_intervention(line: str) -> tuple[str, str] | None:
@@ -134,11 +146,19 @@ def arms_and_interventions(page: Page) -> tuple[list[dict[str, Any]], list[dict[
         lines = _bare_lines(section.lines)
         if section.inline:  # "Intervention(s): Drug: A; Drug: B": only typed pieces name one
             lines = [p for p in split_values(lines) if parse_typed_intervention(p) is not None]
+        typed_block = False
+        owner: dict[str, Any] | None = None
         for text in lines:
             typed = parse_typed_intervention(text)
+            typed_block = typed_block or typed is not None
             if typed is not None:
+                owner = None  # a repeated "Type: Name" line: its text is not the first one's
                 if not any(i["name"] == typed[1] and i["type"] == typed[0] for i in interventions):
-                    interventions.append({"type": typed[0], "name": typed[1], "description": None})
+                    owner = {"type": typed[0], "name": typed[1], "description": None}
+                    interventions.append(owner)
+            elif typed_block:  # in a typed list, untyped lines describe the item above them
+                if owner is not None:
+                    owner["description"] = f"{owner['description']}\n{text}" if owner["description"] else text
             elif interventions and interventions[-1]["description"] is None and _is_prose(text):
                 interventions[-1]["description"] = text
             elif _is_name(text):
@@ -152,7 +172,7 @@ def arms_and_interventions(page: Page) -> tuple[list[dict[str, Any]], list[dict[
             if skip:
                 skip = False
                 continue
-            header = parse_arm_header(text)
+            header = parse_arm_header(text) or parse_arm_suffix(text)
             typed = parse_typed_intervention(text)
             current = arms[-1] if arms else None
             if header is not None and typed is not None and current is not None and current["description"]:
@@ -168,7 +188,9 @@ def arms_and_interventions(page: Page) -> tuple[list[dict[str, Any]], list[dict[
                 if typed[1] not in by_name:
                     by_name[typed[1]] = {"type": typed[0], "name": typed[1], "description": None}
                     interventions.append(by_name[typed[1]])
-            elif current is not None and current["description"] is None and _is_prose(text):
+            elif current is not None and current["description"] is None and (
+                    _is_prose(text) or (current["type"] and not current["intervention_names"])):
+                # a typed arm's next line is its description, however short
                 current["description"] = text
             elif _is_name(text):
                 arms.append({"label": text, "type": None, "description": None, "intervention_names": []})

@@ -223,3 +223,11 @@ def test_guideline_cases_through_headings() -> None:
     """The same rules hold per section when split_criteria cuts the headings first."""
     text = "Inclusion Criteria:\n- Any of:\nA. one B. two\nExclusion Criteria:\n1. Sick\n<!-- -->\n2. Pregnant"
     assert split_criteria(text) == (["Any of:", "one", "two"], ["Sick", "Pregnant"])
+
+
+def test_one_paragraph_of_semicolon_clauses_is_a_list() -> None:
+    assert split_items("Adults over 50; able to walk (with aid; or not); signed consent") == [
+        "Adults over 50", "able to walk (with aid; or not)", "signed consent"]
+    # one item per line already: the semicolons inside a line stay
+    assert split_items("- Stable angina; or prior MI\n- Signed consent") == ["Stable angina; or prior MI", "Signed consent"]
+    assert split_items("Only one clause;") == ["Only one clause;"]

@@ -118,6 +118,8 @@ def test_parse_age() -> None:
         ("18 Years and older (Adult)", ("18 years", None)),
         ("up to 17 years", (None, "17 years")),
         ("Adult", (None, None)),
+        ("age ≥2 weeks to 4 months", (None, None)),  # a bound in weeks is no bound in years
+        ("aged ≥18", ("18 years", None)),
     ],
 )
 def test_parse_age_range(text: str, expected: tuple[str | None, str | None]) -> None:

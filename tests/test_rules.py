@@ -415,3 +415,25 @@ def test_compound_tab_label() -> None:
     page = "Public Title\tA walking trial for back pain in adults\nPublic Title: Acronym\tWALK-BP\n"
     r = extract_rules(page)
     assert r.acronym == "WALK-BP" and r.brief_title == "A walking trial for back pain in adults"
+
+
+def test_header_row_criteria_cells_are_split_at_semicolons() -> None:
+    text = ("ELIGIBILITY\nList inclusion criteria\tList exclusion criteria\tMinimum age\tGender\n"
+            "Owns a bicycle; lives in town\tBroken leg; on holiday\t21 Year(s)\tBoth\n")
+    record = extract_rules(text)
+    assert record.inclusion_criteria == ["Owns a bicycle", "lives in town"]
+    assert record.exclusion_criteria == ["Broken leg", "on holiday"]
+
+
+def test_bulleted_criteria_end_at_a_heading_after_a_blank_line() -> None:
+    text = ("Inclusion Criteria:\nen\n- Owns a bicycle\n- Lives in town\n\nExclusion Criteria:\n- Broken leg\n"
+            "- On holiday\n\nShare this page\nEmail or print this record.\n")
+    record = extract_rules(text)
+    assert record.inclusion_criteria == ["Owns a bicycle", "Lives in town"]
+    assert record.exclusion_criteria == ["Broken leg", "On holiday"]
+
+
+def test_expanded_access_prose_sets_no_masking() -> None:
+    text = "Official Title: An Open-Label Expanded Access Program of Zeta\nStudy Type: Expanded Access\n"
+    assert extract_rules(text).masking is None
+    assert extract_rules(text.replace("Expanded Access\n", "Interventional\n")).masking is not None

@@ -9,6 +9,7 @@ from extractor.tables import (
     arms_and_interventions,
     outcomes,
     parse_arm_header,
+    parse_arm_suffix,
     parse_typed_intervention,
     split_glued_cells,
     split_outcome_row,
@@ -112,3 +113,26 @@ def test_tab_separated_outcome_table() -> None:
     page = segment("Secondary Outcome\nOutcome \t TimePoints\nCough relapse \t 28 days after the last dose\n")
     assert outcomes(page, "secondary_outcomes") == [
         {"measure": "Cough relapse", "time_frame": "28 days after the last dose", "description": None}]
+
+
+def test_parse_arm_suffix() -> None:
+    assert parse_arm_suffix("Arm A: low dose (Experimental)") == ("Experimental", "Arm A: low dose")
+    assert parse_arm_suffix("Saline (PLACEBO_COMPARATOR)") == ("PLACEBO_COMPARATOR", "Saline")
+    assert parse_arm_suffix("Vitamin D (cholecalciferol)") is None  # not an arm type
+
+
+def test_suffix_typed_arms_take_the_next_line_as_description() -> None:
+    page = segment("Arms:\n  Saline (Placebo Comparator)\n  Matching saline drip\n"
+                   "  High dose (Experimental)\n  Two tablets daily\n")
+    arms, _ = arms_and_interventions(page)
+    assert [(a["label"], a["type"], a["description"]) for a in arms] == [
+        ("Saline", "Placebo Comparator", "Matching saline drip"),
+        ("High dose", "Experimental", "Two tablets daily")]
+
+
+def test_untyped_lines_in_a_typed_intervention_list_describe_the_item_above() -> None:
+    page = segment("Interventions:\n  Drug: Zeta\n  Given PO\n  Route: oral\n  Other: Diary\n  Kept daily\n"
+                   "  Drug: Zeta\n  Second arm text\n")
+    _, ivs = arms_and_interventions(page)
+    assert [(i["type"], i["name"], i["description"]) for i in ivs] == [
+        ("Drug", "Zeta", "Given PO\nRoute: oral"), ("Other", "Diary", "Kept daily")]
