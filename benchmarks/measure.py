@@ -339,6 +339,14 @@ def bench_scoring(quick: bool) -> dict[str, Any]:
 
 
 @guarded
+def bench_rules_precision(use_shared: bool = True, limit: int | None = None) -> dict[str, Any]:
+    """Wrong-or-extra values of the rules on CT.gov-derived pages (benchmarks/rules_precision.py)."""
+    from benchmarks.rules_precision import measure
+
+    return measure(use_shared, limit)
+
+
+@guarded
 def bench_memory(n: int, use_shared: bool = True) -> dict[str, Any]:
     """Peak RSS streaming `n` documents (rules backend, JSON Lines to a temp file), in a subprocess."""
     cmd = [sys.executable, "-m", "benchmarks.memprobe", "--n", str(n)] + ([] if use_shared else ["--no-shared"])

@@ -48,6 +48,7 @@ def run_all(quick: bool, use_shared: bool, skip: set[str]) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "quick": quick, "corpus": source, "sections": {}}
     plan = {
         "rules": lambda: measure.bench_rules(pairs_for(12 if quick else 600)),
+        "precision": lambda: measure.bench_rules_precision(use_shared, 4 if quick else None),
         "llm": lambda: measure.bench_llm(pairs_for, [1, 4] if quick else CONCURRENCIES, 0.05 if quick else LATENCY,
                                          waves=1 if quick else 16),
         "tokens": lambda: measure.bench_tokens(pairs_for(3 if quick else 24)),
@@ -114,6 +115,15 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             out.append((f"{label}: docs/s", f"{v['docs_per_s']:.0f}", "", f"median {v['median_ms']} ms, p95 {v['p95_ms']} ms, {s['rules']['documents']} docs of {s['rules']['mean_kb']} KB avg"))
     else:
         out.append(("rules", why, "", ""))
+    if (why := na("precision")) is None:
+        p = s["precision"]
+        worst = ", ".join(f"{k} {v}" for k, v in list(p["by_field"].items())[:4]) or "none"
+        kind = "CT.gov-derived" if str(p["corpus"]).startswith("shared") else "template"
+        out.append((f"rules wrong-or-extra values on {p['pages']} {kind} pages",
+                    f"{p['wrong_or_extra']} of {p['filled_values']} filled (precision {p['precision']})", "",
+                    f"by field: {worst}; {p['corpus']}"))
+    else:
+        out.append(("rules precision", why, "", ""))
     lx = _get(s, "langextract", "configs") or {}
     lx_na = na("langextract")
     if (why := na("llm")) is None:
@@ -206,6 +216,13 @@ METHODS = """\
 - **Rules**: `extract_rules(text)` and `extract_rules_result(...)` (rules + grounding + checks) called
   one document at a time in one process, after a 5-document warm-up; docs/s = documents / wall time,
   latency from `time.perf_counter()` around each call.
+- **Rules precision**: `benchmarks/rules_precision.py` renders every corpus record in the three
+  layouts, runs `extract_rules` on each page and compares the record with the CT.gov importer's
+  record of the same study, field by field with `evals.scoring` (same thresholds and alignment as
+  `trialx eval`). A page need not show every field, so only values the rules filled are judged:
+  wrong (differs from the importer's) or extra (the importer has none); a scalar, a list item or an
+  unaligned object counts one, an aligned object counts its filled sub-fields. Values the page cut
+  short with "…" are skipped. Precision = 1 - wrong-or-extra / filled.
 - **LLM pipeline**: the real `extract_stream` with `Settings(backend="llm", use_cache=False,
   concurrency=c)` against `tests/fake_openai.py` run in a **separate process**
   (`benchmarks/fakeserver.py`) with a fixed 250 ms latency per request; 16 waves of `c` documents

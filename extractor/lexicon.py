@@ -145,7 +145,10 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                 "Health condition", "Target disease", "Disease",
                                 "Medical condition", "Medical condition(s) being investigated",
                                 "Condition or disease", "Health Condition or Problem Studied",
-                                "Conditions studied", "Disease or condition", "Health Condition / Problems Studied")),
+                                "Conditions studied", "Disease or condition", "Health Condition / Problems Studied",
+                                "Condition(s)/Problem(s)", "Disease(s) or condition(s) being studied",
+                                "Sub-Disease(s) or condition(s) being studied",
+                                "Description of health condition studied", "Health Category")),
     "keywords": (Kind.BLOCK, ("Keywords", "Keyword", "Key words")),
     "brief_summary": (Kind.BLOCK, ("Plain English summary of protocol", "Overview", "Brief Summary", "Summary", "Plain English summary", "Brief summary",
                                    "Lay summary", "Study Summary", "Plain language summary")),
@@ -153,7 +156,8 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                           "Scientific summary", "Study Description")),
     "arms": (Kind.BLOCK, ("Arms", "Arm Groups", "Arm Group", "Study Groups", "Study Arms", "Treatments",
                           "Study Arms and Interventions", "Arms and Interventions", "Groups",
-                          "Participant Group/Arm", "Arm/Group", "Groups/Cohorts", "Arms/Groups")),
+                          "Participant Group/Arm", "Arm/Group", "Groups/Cohorts", "Arms/Groups",
+                          "Interventions, Observational Groups", "Interventions/Observational Groups")),
     "interventions": (Kind.BLOCK, ("Intervention / Treatment", "Interventions", "Intervention",
                                    "Intervention(s)",
                                    "Intervention/treatment", "Intervention / treatment",
@@ -252,7 +256,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                             "Results Information", "Documents", "Plan to share IPD",
                             "IPD sharing statement", "Study Documents", "Sponsor type",
                             "Trial website", "Study Record Dates", "More Information", "Condition category",
-                            "Condition code", "Objectives", "Study Objectives", "Other Names",
+                            "Condition code", "ICD-10 code", "ICD-10 code description", "Objectives", "Study Objectives", "Other Names",
                             "Intervention code", "Comparator / control treatment", "Control treatment",
                             "Study Description", "Contacts and Locations", "Method of Generating Random Sequence",
                             "Method of Concealment", "Type of endpoint/s", "Type of Study", "Type of Sponsor",
@@ -386,7 +390,7 @@ _QUALIFIED = {"start_date", "primary_completion_date", "completion_date", "enrol
 
 # Sub-labels that registries print inside a field's block ("Primary Sponsor" / "Name" / value).
 SUBLABELS = frozenset({"name", "details", "address", "identifier", "description", "type", "name of organization",
-                       "organisation", "organization"})
+                       "organisation", "organization", "free text"})
 
 # Sponsor class tags printed beside organization names (CT.gov agency classes).
 CLASS_TAGS = frozenset({"OTHER", "INDUSTRY", "NIH", "FED", "OTHER_GOV", "INDIV", "NETWORK", "UNKNOWN",

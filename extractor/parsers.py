@@ -26,6 +26,7 @@ from extractor.schema import (
 )
 
 __all__ = [
+    "condition_name",
     "bare_enum",
     "bare_age",
     "bare_count",
@@ -415,3 +416,22 @@ def split_values(lines: list[str]) -> list[str]:
             if piece and piece not in out:
                 out.append(piece)
     return out
+
+
+# A disease code before a condition's name: "ICD10: M54.5 - Low back pain", "(I69.3) Sequelae of
+# cerebral infarction", "A010||Typhoid fever". A bare code needs brackets or a separator after it,
+# so "B12 deficiency" keeps its vitamin.
+_CODE = r"[A-Z]\d{2,3}(?:\.[0-9A-Z]{1,4})*"
+_CODED_RE = re.compile(rf"^(?:(?:ICD[- ]?\d{{0,2}}(?: code)?|MeSH)\s*:?\s*(?:{_CODE}|\({_CODE}\))\s*(?:[-–:]|\|\|?)?\s*"
+                       rf"|\({_CODE}\)\s*(?:[-–:]|\|\|?)?\s*|{_CODE}\s*(?:[-–:]|\|\|?)\s*)(?=[A-Za-z])")
+_CODE_ONLY_RE = re.compile(rf"^(?:(?:ICD[- ]?\d{{0,2}}(?: code)?|MeSH)\s*:?\s*)?\(?{_CODE}\)?$")
+_FREE_TEXT_RE = re.compile(r"^free text\s*:\s*", re.I)
+
+
+def condition_name(value: str) -> str | None:
+    """A condition as named, without its disease code; None for a line that is only a code."""
+    value = _FREE_TEXT_RE.sub("", value.strip())
+    if _CODE_ONLY_RE.match(value):
+        return None
+    return _CODED_RE.sub("", value, count=1).strip() or None
+

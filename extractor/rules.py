@@ -17,6 +17,7 @@ from extractor.design import read_design
 from extractor.eligibility import read_eligibility
 from extractor.lexicon import lookup
 from extractor.parsers import (
+    condition_name,
     bare_count,
     bare_enum,
     is_bare_date,
@@ -254,8 +255,10 @@ def _lists_and_texts(page: Page, out: dict[str, Any]) -> None:
                 lines = [v.strip() for v in section.lines[0].text.split(",")]  # "Condition: Asthma, Eosinophilic Asthma"
             else:
                 lines = bare_lines(section.lines)
-            values.extend(v for v in split_values(lines) if len(v) <= 200 and not NOT_STATED_RE.match(v)
-                          and v not in values)
+            found = split_values(lines)
+            if key == "conditions":
+                found = [n for n in map(condition_name, found) if n]
+            values.extend(v for v in found if len(v) <= 200 and not NOT_STATED_RE.match(v) and v not in values)
         out[key] = values
     for key in ("brief_summary", "detailed_description"):
         block = next((s for s in page.all(key) if s.lines), None)

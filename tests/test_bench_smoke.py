@@ -55,6 +55,26 @@ def test_rules_section() -> None:
         assert result[key]["p95_ms"] >= result[key]["median_ms"] > 0
 
 
+def test_rules_precision_section() -> None:
+    result = _available(measure.bench_rules_precision(use_shared=False, limit=2))
+    assert result["pages"] == 2 * len(corpus.LAYOUTS) and result["filled_values"] > 50
+    assert result["wrong_or_extra"] == sum(result["by_field"].values())
+    assert result["precision"] == pytest.approx(1 - result["wrong_or_extra"] / result["filled_values"], abs=1e-4)
+
+
+def test_precision_tally_counts_wrong_extra_and_skips_cut_values() -> None:
+    from benchmarks.rules_precision import Tally
+    from evals.scoring import ScoringConfig, field_specs
+
+    specs, cfg, tally = {s.name: s for s in field_specs()}, ScoringConfig(), Tally()
+    tally.check(specs["brief_title"], "Aspirin after stroke", "Aspirin after stroke", cfg)
+    tally.check(specs["acronym"], None, "ASTRO", cfg)  # extra
+    tally.check(specs["conditions"], ["Stroke"], ["Stroke", "Headache", "Migra…"], cfg)  # one unmatched, one cut
+    tally.check(specs["official_title"], "A long title", None, cfg)  # missing: not held against the rules
+    assert dict(tally.filled) == {"brief_title": 1, "acronym": 1, "conditions": 2}
+    assert +tally.bad == {"acronym": 1, "conditions": 1}
+
+
 def test_llm_section_uses_the_real_pipeline_against_the_fake_server() -> None:
     result = _available(measure.bench_llm(measure.corpus_for(False), [1, 3], latency=0.01, waves=1))
     for c, r in result["runs"].items():
@@ -140,3 +160,4 @@ def test_run_main_writes_json_and_markdown(tmp_path: Path) -> None:
     assert data["sections"]["memory"] == {"unavailable": "skipped (--skip)"}
     md = (tmp_path / "RESULTS.md").read_text()
     assert "| metric | trialx | langextract | note |" in md and "unavailable: skipped" in md
+    assert "rules wrong-or-extra values on 12 template pages" in md and "**Rules precision**" in md

@@ -234,3 +234,19 @@ def test_parse_age_bound_forms_and_sex_letters() -> None:
     assert parse_age("16 Y") == "16 years"
     assert parse_age("> 30 years") is None  # an exclusive bound is not the age itself
     assert parse_sex("F") == "FEMALE" and parse_sex("M") == "MALE"
+
+
+@pytest.mark.parametrize(("value", "name"), [
+    ("ICD10: E11.9 - Type 2 diabetes", "Type 2 diabetes"),
+    ("(J45.0) Allergic asthma", "Allergic asthma"),
+    ("B201||Measles", "Measles"),
+    ("Free text: mild persistent asthma", "mild persistent asthma"),
+    ("J45", None),
+    ("ICD-10: J45.0", None),
+    ("B12 deficiency", "B12 deficiency"),  # a bare code-like word without a separator is a name
+    ("H1N1 influenza", "H1N1 influenza"),
+])
+def test_condition_name_drops_disease_codes(value: str, name: str | None) -> None:
+    from extractor.parsers import condition_name
+
+    assert condition_name(value) == name

@@ -437,3 +437,18 @@ def test_expanded_access_prose_sets_no_masking() -> None:
     text = "Official Title: An Open-Label Expanded Access Program of Zeta\nStudy Type: Expanded Access\n"
     assert extract_rules(text).masking is None
     assert extract_rules(text.replace("Expanded Access\n", "Interventional\n")).masking is not None
+
+
+def test_conditions_lose_their_codes_and_keep_free_text() -> None:
+    page = ("Title: Inhaled budesonide for asthma in adults\n\n"
+            "Health condition or problem studied\n"
+            "ICD10: J45.0 - Allergic asthma\n"
+            "Free text: mild persistent asthma\n\n"
+            "Interventions, Observational Groups\n"
+            "Arm 1: Budesonide 200 mcg twice daily\n")
+    assert extract_rules(page).conditions == ["Allergic asthma", "mild persistent asthma"]
+
+
+def test_coded_condition_row_and_code_only_line() -> None:
+    page = "Condition(s)/Problem(s)\t(K50.9) Crohn disease\nICD-10 code\nK50\nRare Disease\tNo\n"
+    assert extract_rules(page).conditions == ["Crohn disease"]
