@@ -11,18 +11,10 @@ import pytest
 from cli.main import run
 from extractor.result import ExtractionResult, Usage
 from extractor.schema import TrialRecord
+from tests.builders import make_gold
 
 GOLD = {f"doc{i:02d}": {"enrollment": 100 + i, "sex": "ALL"} for i in range(10)}
 REGRESSED = {"doc02", "doc04", "doc06", "doc08", "doc09"}
-
-
-def make_gold(root: Path, records: dict[str, dict[str, Any]]) -> Path:
-    (root / "records").mkdir(parents=True)
-    (root / "sources").mkdir()
-    for doc_id, record in records.items():
-        (root / "records" / f"{doc_id}.json").write_text(json.dumps(record), encoding="utf-8")
-        (root / "sources" / f"{doc_id}.txt").write_text(f"Enrollment: {record['enrollment']}\n", encoding="utf-8")
-    return root
 
 
 def make_run(run_dir: Path, records: dict[str, dict[str, Any]]) -> Path:

@@ -18,15 +18,7 @@ from evals.runs import (
     write_predictions,
 )
 from extractor.errors import ConfigError, GoldError
-
-
-def make_gold(root: Path, records: dict[str, dict[str, Any]]) -> Path:
-    (root / "records").mkdir(parents=True)
-    (root / "sources").mkdir()
-    for doc_id, record in records.items():
-        (root / "records" / f"{doc_id}.json").write_text(json.dumps(record), encoding="utf-8")
-        (root / "sources" / f"{doc_id}.txt").write_text(f"Enrollment: {record.get('enrollment')}\n", encoding="utf-8")
-    return root
+from tests.builders import make_gold
 
 
 def line(doc_id: str, record: dict[str, Any], **usage: Any) -> dict[str, Any]:
