@@ -28,6 +28,11 @@ def _org(text: str) -> str | None:
     return text
 
 
+def org_name(text: str) -> str | None:
+    """The organization name a value cell holds, or None for tags, labels, rows and numbers."""
+    return _org(text)
+
+
 _LABEL_CELL_RE = re.compile(r"^(?:name|type|address|title)\s+of\s+(?:the\s+)?(?:organi[sz]ation|entity|sponsor|"
                             r"institution|company|funder)\b", re.IGNORECASE)
 _LETTER_RE = re.compile(r"[^\W\d_]{2}")

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from extractor.design import read_design
 from extractor.eligibility import read_eligibility
+from extractor.fallback import read_fallback
 from extractor.lexicon import lookup
 from extractor.parsers import (
     condition_name,
@@ -92,6 +93,7 @@ def extract_values(text: str) -> dict[str, Any]:
     out["locations"] = [site for s in page.all("locations") for site in parse_locations(bare_lines(s.lines))]
     out["contacts"] = [c for s in page.all("contacts") for c in parse_contacts(bare_lines(s.lines))]
     _table_records(text, out)
+    read_fallback(page, out)  # unknown label wordings, strictly parsed, for fields still empty
     return out
 
 
