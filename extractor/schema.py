@@ -476,6 +476,7 @@ def _enum(enum_cls: type[E]) -> Any:
 
 Text = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
 OptText = Annotated[str | None, BeforeValidator(_optional_text)]
+OptPlainText = Annotated[str | None, BeforeValidator(lambda v: (v.strip() or None) if isinstance(v, str) else v)]
 TextList = Annotated[list[Text], BeforeValidator(_text_list)]
 _DateStr = Annotated[
     str,
@@ -534,7 +535,7 @@ class Contact(_Model):
     name: OptText = None
     role: OptText = None
     email: OptText = None
-    phone: OptText = None
+    phone: OptPlainText = None  # "(01) 319-0000 anexo 2371": a leading bracket is an area code, not numbering
 
 
 class TrialRecord(_Model):

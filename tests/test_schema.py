@@ -225,3 +225,8 @@ def test_spec_fields_match_the_schema(shared_dir: Path) -> None:
     spec = (shared_dir / "spec" / "record.md").read_text(encoding="utf-8")
     spec_fields = {line.split("`")[1] for line in spec.splitlines() if line.startswith("| `")}
     assert spec_fields == set(TrialRecord.model_fields)
+
+
+@pytest.mark.parametrize("phone", ["(01) 319-0000 anexo 2371", "(301) 496-6120 ext. 12", "1. 555 0100"])
+def test_phone_numbers_keep_their_leading_brackets_and_digits(phone: str) -> None:
+    assert s.Contact(phone=f"  {phone} ").phone == phone
