@@ -118,10 +118,6 @@ def healthy(value: Any) -> Any:
     return {"ACCEPTS_HEALTHY_VOLUNTEERS": True, "YES": True, "NO": False}.get(api(value))
 
 
-def strip_bullet(text: str) -> str:
-    return re.sub(r"^(?:[-*•⁃]\s*|\(?\d{1,3}[.)]\s+)", "", text)
-
-
 # ---------- source lookups ----------
 
 class Source:

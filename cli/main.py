@@ -39,7 +39,6 @@ app.command("extract")(extract_command)
 app.command("check")(check_command)
 app.add_typer(gold_app, name="gold")
 
-# Command groups register here as they arrive (see the modules in cli/).
 
 
 def _is_click_error(exc: BaseException) -> bool:

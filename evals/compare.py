@@ -40,7 +40,10 @@ def load_run(run_dir: str | Path) -> LoadedRun:
 
 
 def _gold_of(a: LoadedRun, b: LoadedRun, gold_dir: str | Path | None) -> Gold | None:
-    for candidate in (gold_dir, a.info.get("gold"), b.info.get("gold")):
+    """The gold the user names (an error if it cannot be read), else the one either run recorded."""
+    if gold_dir:
+        return load_gold(gold_dir)
+    for candidate in (a.info.get("gold"), b.info.get("gold")):
         if candidate:
             try:
                 return load_gold(candidate)

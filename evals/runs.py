@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from evals.scoring import DocumentScore, ScoringConfig, field_specs, record_dict, score_document
 from evals.stats import summarize
+from extractor.cache import trialx_home  # one home for the cache and the runs (spec/cli.md)
 from extractor.errors import ConfigError, GoldError
 from extractor.schema import TrialRecord
 
@@ -32,15 +33,6 @@ SCORES = "scores.json"
 RUN_INFO = "run.json"
 REPORT = "report.html"
 PRICES_ENV = "TRIALX_PRICES"
-
-
-def trialx_home() -> Path:
-    env = os.environ.get("TRIALX_HOME")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("trialx"))
 
 
 def new_run_dir(base: Path | None = None) -> Path:

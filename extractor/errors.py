@@ -92,7 +92,3 @@ class ContextLengthError(LLMError):
 
 class TokenBudgetError(LLMError):
     code = "TOKEN_BUDGET"
-
-
-class ScoringError(TrialxError):
-    code = "SCORING_ERROR"

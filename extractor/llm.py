@@ -76,7 +76,7 @@ class LLMConfig:
     model: str = field(default_factory=default_model)
     prompt_version: str = DEFAULT_PROMPT
     base_url: str | None = None  # else OPENAI_BASE_URL, else OpenAI's
-    api_key: str | None = None  # else OPENAI_API_KEY; never stored or logged
+    api_key: str | None = field(default=None, repr=False)  # else OPENAI_API_KEY; never stored or logged
     # auto: tool calls, falling back to json_schema then md_json when the server rejects them (400)
     mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "auto")
     temperature: float = 0.0

@@ -26,6 +26,7 @@ _LETTER_HEADING_RE = re.compile(r"^[A-P]\.\s+(?=[A-Z]{2,}\b|[A-Z][a-z]+ [A-Z])")
 _LIST_KEYS = frozenset({"inclusion", "exclusion", "eligibility"})
 _SUBLABEL_CELL_RE = re.compile(r"^([A-Za-z ]{2,25}?)\s*(?:\t|[:：])\s*")
 _SPACED_RE = re.compile(r"\S {2,}(?=\S)")  # "Sponsor  Acme Inc.": cells kept apart by a run of spaces
+_SPACE_RUN_RE = re.compile(r" {2,}")
 # Blocks that an unknown "Label<TAB>value" row ends: a field row of the registry's table is no list item.
 _TERMINABLE = frozenset({"conditions", "keywords", "secondary_ids", "collaborators", "primary_outcomes",
                          "secondary_outcomes", "inclusion", "exclusion", "brief_summary", "detailed_description",
@@ -276,7 +277,7 @@ def _inline(bare: str, stripped: str, start: int, current: Section, container: i
     if found is None and "  " in head:  # "Information provided by  Acme (Responsible Party)"
         spaced = _SPACED_RE.search(bare, 0, 74)
         if spaced is not None:
-            colon = re.compile(r" {2,}").search(bare, spaced.start())
+            colon = _SPACE_RUN_RE.search(bare, spaced.start())
             if colon is not None and "  " not in bare[colon.end():]:  # a menu row has more runs
                 found = lookup(bare[: spaced.start() + 1].rstrip(":?"))
     if found is None and colon is not None:

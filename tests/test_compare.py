@@ -84,3 +84,12 @@ def test_improvements_mirror_regressions(runs: tuple[Path, Path, Path]) -> None:
 
 def test_a_significantly_worse_field_fails_even_without_document_regressions() -> None:
     assert has_failed({"significantly_worse": ["enrollment"], "regressions": []})
+
+
+def test_a_gold_dir_named_by_the_user_must_be_readable(runs: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """A wrong --gold is the user's mistake to hear about, not a cue to use the runs' own gold."""
+    from extractor.errors import GoldError
+
+    _, a, b = runs
+    with pytest.raises(GoldError):
+        compare_runs(load_run(a), load_run(b), gold_dir=tmp_path / "no-such-gold")
