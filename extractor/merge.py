@@ -69,9 +69,17 @@ def _paths_of(evidence: dict[str, Evidence], name: str) -> list[str]:
     return [p for p in evidence if p.startswith(name) and (p == name or p[len(name)] in "[.")]
 
 
-def _grounded(evidence: dict[str, Evidence], name: str) -> bool:
+def _by_field(evidence: dict[str, Evidence]) -> dict[str, list[str]]:
+    """`_paths_of` for every field at once (one pass over the paths, not one per field)."""
+    out: dict[str, list[str]] = {}
+    for path in evidence:
+        out.setdefault(_field_of(path), []).append(path)
+    return out
+
+
+def _grounded(evidence: dict[str, Evidence], name: str, index: dict[str, list[str]] | None = None) -> bool:
     """Every filled leaf of the field has evidence in the text."""
-    paths = _paths_of(evidence, name)
+    paths = _paths_of(evidence, name) if index is None else index.get(name, [])
     return bool(paths) and all(evidence[p].status != MatchStatus.NONE for p in paths)
 
 
@@ -90,6 +98,7 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
     same = {n for n in fields if getattr(llm, n) == getattr(rules_record, n)}
     own_ev, own_gi = _ground_fields(llm, [n for n in fields if n not in same], text)
     llm_ev = {**{p: e for p, e in rules_ev.items() if _field_of(p) in same}, **own_ev}
+    rules_idx, llm_idx = _by_field(rules_ev), _by_field(llm_ev)
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
@@ -102,13 +111,13 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
         if _empty(lv) and _empty(rv):
             values[name], provenance[name] = lv, Provenance(source=Source.NONE)
             continue
-        if _norm(lv) == _norm(rv):
+        if name in same or _norm(lv) == _norm(rv):  # equal values (same field types) read the same
             values[name], provenance[name] = lv, Provenance(source=Source.BOTH, agreed=True)
             continue
         if _empty(lv):
             values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES), "rules"
             continue
-        l_ok, r_ok = _grounded(llm_ev, name), _grounded(rules_ev, name)
+        l_ok, r_ok = _grounded(llm_ev, name, llm_idx), _grounded(rules_ev, name, rules_idx)
         if name in _RELIABLE_LISTS:
             values[name], provenance[name] = _merge_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
@@ -138,13 +147,20 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
     new_ev, new_gi = _ground_fields(record, fresh, text)
     found.update(new_ev)
     gi_by_path = {i.paths[0]: i for i in new_gi}
+    indexes = {"llm": llm_idx, "rules": rules_idx}
+    gi_by_field: dict[str, dict[str, list[Issue]]] = {}
+    for origin_name, (_, _, gi) in sources.items():
+        grouped = gi_by_field.setdefault(origin_name, {})
+        for i in gi:
+            if i.paths:
+                grouped.setdefault(_field_of(i.paths[0]), []).append(i)
     for name in fields:
         if name in fresh or origin[name] == "mapped":
             continue
-        _, ev, gi = sources[origin[name]]
-        for path in _paths_of(ev, name):
+        ev = sources[origin[name]][1]
+        for path in indexes[origin[name]].get(name, []):
             found[path] = ev[path]
-        gi_by_path.update({i.paths[0]: i for i in gi if i.paths and _field_of(i.paths[0]) == name})
+        gi_by_path.update({i.paths[0]: i for i in gi_by_field[origin[name]].get(name, [])})
     paths = [path for path, _ in filled_paths(record)]  # the order `ground` gives: record order
     missing = sorted({_field_of(p) for p in paths if p not in found})  # a safety net; none expected
     if missing:

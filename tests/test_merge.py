@@ -356,3 +356,17 @@ def test_llm_failed_runs_the_checks_an_unchecked_rules_result_left_out() -> None
     result = llm_failed(base, LLMTransportError("HTTP 503"), Usage(), checked=False)
     assert result.issues[:len(expected)] == expected and result.issues[-1].code == "LLM_FAILED"
     assert [i.code for i in llm_failed(base, LLMTransportError("HTTP 503"), Usage()).issues] == ["LLM_FAILED"]
+
+
+def test_paths_by_field_match_the_per_field_scan() -> None:
+    """The merge's one-pass index gives each field the paths (in order) the per-field scan gives,
+    names that are prefixes of others ("phase" / "phases") included."""
+    from extractor.merge import _by_field, _paths_of
+    from extractor.result import Evidence, MatchStatus
+
+    ev = Evidence(status=MatchStatus.EXACT, quote="x")
+    paths = ["phases[0]", "phase", "arms[0].label", "arms[1].description", "phases[1]", "arms_count", "sex"]
+    evidence = dict.fromkeys(paths, ev)
+    index = _by_field(evidence)
+    for name in ("phases", "phase", "arms", "arms_count", "sex", "masking"):
+        assert index.get(name, []) == _paths_of(evidence, name)
