@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["semicolon_clauses", "split_criteria", "split_items", "strip_marker"]
 
@@ -58,6 +59,7 @@ _PLAIN_QUALIFIERS = re.compile(r"^(?:key|main|major|general|additional|principal
 # "A. portal vein …": an upper-case letter with a period is a marker only where a list is expected
 # (right after a lead-in ending with ":", or after a sibling "A." item); elsewhere it is an initial.
 _UPPER_DOT_RE = re.compile(r"^(?P<marker>[A-Z]\.)\s+(?=\S)")
+_UPPER_MARKER_RE = re.compile(r"[A-Z]\.")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _PUNCTUATION_RE = re.compile(rf"[-*•⁃‣◦●○▪▫■□·∙–—+.:;,{_CIRCLED}]+")  # a line of it is no text
 _BARE_RE = re.compile(rf"{_PUNCTUATION_RE.pattern}|\(?\d{{1,3}}[.)]?\)?")
@@ -68,7 +70,7 @@ _MAX_DEPTH = 6  # open list levels tracked below the top level
 _CIRCLED_BASES = (0x2460, 0x2776, 0x2780, 0x278A)  # ①, ❶, ➀, ➊: each its own numbering
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     indent: int
     marker: str  # "" when the line carries no list marker
@@ -76,7 +78,7 @@ class _Line:
     raw_len: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Level:
     """One open list: its numbering style ("#.", "(#)", "a)", "circled2460", "bullet•" …) and last value."""
 
@@ -94,12 +96,12 @@ def strip_marker(text: str) -> str:
 
 
 def _parse_line(raw: str) -> _Line:
-    expanded = raw.expandtabs(4).rstrip()
+    expanded = (raw.expandtabs(4) if "\t" in raw else raw).rstrip()
     body = expanded.lstrip()
     indent = len(expanded) - len(body)
     m = _MARKER_RE.match(body)
-    if m and body[m.end():].strip():
-        return _Line(indent, m["marker"], body[m.end():].strip(), len(expanded))
+    if m and (rest := body[m.end():].strip()):
+        return _Line(indent, m["marker"], rest, len(expanded))
     return _Line(indent, "", body, len(expanded))
 
 
@@ -122,7 +124,7 @@ def _soft_marker(line: _Line, prev: _Line | None, prev_marker: str) -> _Line:
     if m is None or prev is None:
         return line
     opens = m["marker"] == "A." and prev.text.endswith(":")
-    continues = bool(re.fullmatch(r"[A-Z]\.", prev_marker))
+    continues = bool(_UPPER_MARKER_RE.fullmatch(prev_marker))
     if not (opens or continues):
         return line
     return _Line(line.indent, m["marker"], line.text[m.end():].strip(), line.raw_len)
@@ -204,7 +206,16 @@ def split_items(text: str) -> list[str]:
     return result
 
 
-def _readings(marker: str) -> list[tuple[str, int]]:
+@lru_cache(maxsize=1024)
+def _readings(marker: str) -> tuple[tuple[str, int], ...]:
+    """Memoized: a pure function of the marker, and markers recur on every page."""
+    return tuple(_marker_readings(marker))
+
+
+_READING_RE = re.compile(r"(\(?)((?:\d{1,3}\.)*)(\d{1,3}|[a-zA-Z]+)([.)])")
+
+
+def _marker_readings(marker: str) -> list[tuple[str, int]]:
     """(kind, value) readings of a line-start marker; "i." may be the letter i or the numeral 1.
 
     A kind is the marker with its number replaced by a placeholder ("#." "(#)" "2.#." "a)" "(A)"
@@ -215,7 +226,7 @@ def _readings(marker: str) -> list[tuple[str, int]]:
             if base <= code < base + _circled_count(base):
                 return [(f"circled{base:x}", code - base + 1)]
         return [(f"bullet{marker}", 0)]
-    m = re.fullmatch(r"(\(?)((?:\d{1,3}\.)*)(\d{1,3}|[a-zA-Z]+)([.)])", marker)
+    m = _READING_RE.fullmatch(marker)
     if m is None:
         return [(marker, 0)]
     opening, prefix, core, close = m.groups()
@@ -234,7 +245,7 @@ def _circled_count(base: int) -> int:
     return 20 if base == 0x2460 else 10
 
 
-def _enter(stack: list[_Level], readings: list[tuple[str, int]]) -> None:
+def _enter(stack: list[_Level], readings: tuple[tuple[str, int], ...]) -> None:
     """Update the open lists for a line-start marker: continue an open level (closing the levels
     inside it), start a sub-list at 1, or carry on the innermost list after a gap."""
     for depth in range(len(stack) - 1, -1, -1):
@@ -252,14 +263,18 @@ def _enter(stack: list[_Level], readings: list[tuple[str, int]]) -> None:
         del stack[1:-_MAX_DEPTH]  # keep the top level and the innermost ones: bounded work per item
 
 
-def _token(kind: str, value: int) -> re.Pattern[str] | None:
-    """The pattern of item `value` of a list of `kind` run on inside a line (None: never inline)."""
+@lru_cache(maxsize=4096)
+def _token(kind: str, value: int) -> tuple[str, re.Pattern[str]] | None:
+    """The pattern of item `value` of a list of `kind` run on inside a line (None: never inline),
+    with the literal every match starts with (a cheap `str.find` rules most lines out).
+    Memoized: a pure function of two small values, asked for each item of every list."""
     if kind.startswith("bullet"):
         glyph = kind[len("bullet"):]
-        return re.compile(rf"(?<=\s){re.escape(glyph)}\s*(?=\S)") if glyph in _INLINE_BULLETS else None
+        return (glyph, re.compile(rf"(?<=\s){re.escape(glyph)}\s*(?=\S)")) if glyph in _INLINE_BULLETS else None
     if kind.startswith("circled"):
         base = int(kind[len("circled"):], 16)
-        return re.compile(rf"(?<=.){chr(base + value - 1)}\s*(?=\S)") if value <= _circled_count(base) else None
+        glyph = chr(base + value - 1)
+        return (glyph, re.compile(rf"(?<=.){glyph}\s*(?=\S)")) if value <= _circled_count(base) else None
     placeholder = next((c for c in "#aAi" if c in kind), None)
     numeric = placeholder == "#"
     if placeholder is None:
@@ -274,7 +289,8 @@ def _token(kind: str, value: int) -> re.Pattern[str] | None:
         label = _ROMAN_OF[value]
     else:
         return None
-    text = re.escape(kind.replace(placeholder, label))
+    literal = kind.replace(placeholder, label)
+    text = re.escape(literal)
     paren = kind.startswith("(")
     # "e.g. b." is no list item: a letter needs a space or , ; : before it, a number may follow a "."
     before = r"(?<=[\s;,.:])" if numeric or paren else r"(?<=[\s;,:])"
@@ -284,7 +300,7 @@ def _token(kind: str, value: int) -> re.Pattern[str] | None:
         after = r"(?:\s+(?=\S)|(?=[^\W\d_]))"  # "11.Patients" runs on without a space; "1.5" is a decimal
     else:
         after = r"\s+(?=\S)"
-    return re.compile(before + text + after)
+    return literal, re.compile(before + text + after)
 
 
 def _split_run_on(text: str, stack: list[_Level]) -> list[str]:
@@ -295,16 +311,27 @@ def _split_run_on(text: str, stack: list[_Level]) -> list[str]:
     inline: dict[str, int] = {}  # kind -> last value of an enumeration written inside this piece
     cut = pos = 0
     while True:
-        candidates: list[tuple[int, str, int, int]] = []  # (rank, kind, value, depth); rank breaks ties
-        candidates += [(0, kind, last + 1, -1) for kind, last in inline.items()]
-        candidates += [(1, level.kind, level.last + 1, depth) for depth, level in enumerate(stack)]
-        candidates += [(2, kind, 1, -1) for kind in dict.fromkeys(level.kind for level in stack)
-                       if not kind.startswith("bullet")]
+        # (rank, kind, value, depth); rank breaks ties
+        candidates = [(0, kind, last + 1, -1) for kind, last in inline.items()] if inline else []
+        if len(stack) == 1:  # the common case, one open list: its next item, or a "1." of the item's own
+            kind = stack[0].kind
+            candidates.append((1, kind, stack[0].last + 1, 0))
+            if not kind.startswith("bullet"):
+                candidates.append((2, kind, 1, -1))
+        else:
+            candidates += [(1, level.kind, level.last + 1, depth) for depth, level in enumerate(stack)]
+            candidates += [(2, kind, 1, -1) for kind in dict.fromkeys(level.kind for level in stack)
+                           if not kind.startswith("bullet")]
         # earliest hit first; at one place an inline enumeration, then the innermost list, wins
         best: tuple[int, int, int, int, str] | None = None  # (start, rank, -depth, end, kind)
         for rank, kind, value, depth in candidates:
-            pattern = _token(kind, value)
-            hit = pattern.search(text, pos) if pattern else None
+            token = _token(kind, value)
+            if token is None:
+                continue
+            at = text.find(token[0], pos)
+            if at < 0 or (best is not None and at > best[0]):
+                continue  # a match starts with the literal: none here, or none before the best one
+            hit = token[1].search(text, at)
             if hit and (best is None or (hit.start(), rank, -depth) < best[:3]):
                 best = (hit.start(), rank, -depth, hit.end(), kind)
         if best is None:

@@ -69,7 +69,7 @@ def read_eligibility(page: Page, out: dict[str, Any]) -> None:
     out["inclusion_criteria"], out["exclusion_criteria"] = inclusion, exclusion
     if not labelled_ages and "minimum_age" not in out:
         for item in inclusion:
-            if re.match(r"^(?:aged?\b|\d{1,3}\s*(?:-|–|~|to)\s*\d{1,3}\s*years?\b)", item, re.IGNORECASE):
+            if _AGE_ITEM_RE.match(item):
                 low, high = parse_age_range(item)
                 if low:
                     out["minimum_age"] = low
@@ -91,6 +91,7 @@ def _criteria_lines(page: Page, index: int) -> list[Line]:
     return out
 
 
+_AGE_ITEM_RE = re.compile(r"^(?:aged?\b|\d{1,3}\s*(?:-|–|~|to)\s*\d{1,3}\s*years?\b)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^[a-z]{2}(?:-[a-z]{2,4})?$")  # a language tag ("en", "pt-br") over a field's text
 _GAP_RE = re.compile(r"\n[ \t]*\n")
 

@@ -187,12 +187,15 @@ def read_fallback(page: Page, out: dict[str, Any]) -> None:
 
 
 def _colon(text: str) -> int:
-    """Where a "Label: value" colon is (followed by a space), or -1."""
-    for mark in (": ", "： ", "："):
-        at = text.find(mark, 0, 90)
-        if at >= 0:
-            return at
-    return -1
+    """Where a "Label: value" colon is (followed by a space), or -1: ": ", else "： ", else "："."""
+    at = text.find(": ", 0, 90)
+    if at >= 0:
+        return at
+    wide = text.find("：", 0, 90)  # every "： " starts at or after the first "："
+    if wide < 0:
+        return -1
+    at = text.find("： ", wide, 90)
+    return at if at >= 0 else wide
 
 
 def _offer(label: str, value: str, page: Page, found: dict[str, tuple[Any, str | None]],

@@ -217,7 +217,7 @@ class Grounder:
         self._lower_codes: np.ndarray[Any, np.dtype[np.uint32]] = np.zeros(0, dtype=np.uint32)
         self._window: tuple[int, int | None, int, int] = (-1, -1, 0, 0)  # last (lo, hi) -> folded bounds
         self._map: np.ndarray[Any, np.dtype[np.intp]] = np.zeros(0, dtype=np.intp)  # folded -> original offset
-        self._labels: dict[str, list[int]] = {}
+        self._labels: dict[tuple[str, ...], list[int]] = {}
         self.fuzzy_calls = 0
 
     # The folded index: lower-case alphanumeric tokens joined by single spaces, with `_map`
@@ -340,10 +340,10 @@ class Grounder:
 
     def label_positions(self, key: str) -> list[int]:
         """Where the labels of a top-level field end (the value follows), in text order."""
-        found = self._labels.get(key)
+        labels = _LABELS.get(key, ())
+        found = self._labels.get(labels)  # keyed by the labels: minimum_age and maximum_age share theirs
         if found is None:
             found = []
-            labels = _LABELS.get(key, ())
             if labels:
                 self._index()
                 padded, fmap = self._padded, self._map
@@ -356,7 +356,7 @@ class Grounder:
                     if found:
                         break
                 found.sort()
-            self._labels[key] = found
+            self._labels[labels] = found
         return found
 
     def find_fuzzy(self, value: str) -> tuple[int, int, float] | None:
@@ -443,6 +443,20 @@ class Grounder:
         return Evidence(status=MatchStatus.NONE)
 
 
+def _first_clean(text: str, value: str) -> Span | None:
+    """`find_exact(value)` when the first occurrence stands alone (the common case), else None."""
+    at = text.find(value)
+    if at < 0:
+        return None
+    end = at + len(value)
+    first, last = value[0], value[-1]
+    if at > 0 and ((first.isalpha() and text[at - 1].isalpha()) or (first.isdigit() and text[at - 1].isdigit())):
+        return None
+    if end < len(text) and ((last.isalpha() and text[end].isalpha()) or (last.isdigit() and text[end].isdigit())):
+        return None
+    return at, end
+
+
 def ground(record: TrialRecord, text: str) -> tuple[dict[str, Evidence], list[Issue]]:
     """Evidence for every filled field path, and an UNGROUNDED_VALUE warning for each found nowhere."""
     grounder = Grounder(text)
@@ -455,7 +469,7 @@ def ground(record: TrialRecord, text: str) -> tuple[dict[str, Evidence], list[Is
         if dot < 0:
             labels = grounder.label_positions(_label_key(path))
             if not labels and type(value) is str:  # the common case (criteria, conditions): first exact hit
-                span = find_exact(value)
+                span = _first_clean(text, value) or find_exact(value)
                 ev = (_evidence({"quote": text[span[0]:span[1]], "start": span[0], "end": span[1], "status": exact})
                       if span else grounder.evidence(value))
             else:

@@ -417,15 +417,21 @@ _RIGHTS_RE = re.compile(r"all rights reserved|\(c\) ?\d{4}", re.IGNORECASE)
 
 def is_chrome(line: str) -> bool:
     """A line that belongs to the site, not to the trial (copyright, source notes, widget words)."""
-    if len(line) > 200:
-        return False
+    return len(line) <= 200 and _is_chrome(line)
+
+
+@lru_cache(maxsize=8192)
+def _is_chrome(line: str) -> bool:
+    """Memoized: a pure function of one short line, and site lines recur on every page of a site."""
     if "©" in line:
         return True
     if ("eserved" in line or "(c)" in line or "(C)" in line) and _RIGHTS_RE.search(line):
         return True
-    return line[0] in "TtCcDdIiVvSsBbLlMmGg" and bool(_CHROME_RE.match(line))
+    # each alternative but the source note is at most 20 characters (21 with a newline), and the note says "from"
+    return line[0] in "TtCcDdIiVvSsBbLlMmGg" and (len(line) <= 21 or "from" in line.lower()) \
+        and bool(_CHROME_RE.match(line))
 
 
 def is_blurb(line: str) -> bool:
     """The site's description of a section, printed as the first line under its heading."""
-    return bool(_BLURB_RE.match(line))
+    return len(line) >= 23 and bool(_BLURB_RE.match(line))  # a 3-letter verb and 20 more at least

@@ -260,6 +260,9 @@ def is_bare_date(line: str) -> bool:
 
 _COUNT_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?![\d.]|\s*%)")
 _TOTAL_RE = re.compile(r"\btotal[^\d\n]{0,30}?(\d{1,3}(?:,\d{3})+|\d+)", re.IGNORECASE)
+_LEAD_COUNT_RE = re.compile(r"^(?:approximately|approx\.?|about|~|n\s*=\s*)?\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])",
+                            re.IGNORECASE)
+_NUMBER_RANGE_RE = re.compile(r"\d\s*[-–]\s*\d")
 _BARE_COUNT_RE = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)\s+(?:participants?|patients|subjects|people|volunteers)$",
                             re.IGNORECASE)
 
@@ -269,15 +272,14 @@ def parse_count(text: str | None) -> int | None:
     if not text:
         return None
     text = text.strip()
-    m = re.match(r"^(?:approximately|approx\.?|about|~|n\s*=\s*)?\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])", text,
-                 re.IGNORECASE)
+    m = _LEAD_COUNT_RE.match(text)
     if m:
         return int(m.group(1).replace(",", ""))
     m = _TOTAL_RE.search(text)
     if m:
         return int(m.group(1).replace(",", ""))
     numbers = _COUNT_RE.findall(text)
-    if len(numbers) == 1 and not re.search(r"\d\s*[-–]\s*\d", text):
+    if len(numbers) == 1 and not _NUMBER_RANGE_RE.search(text):
         return int(numbers[0].replace(",", ""))
     return None
 
@@ -379,16 +381,20 @@ def parse_age_range(text: str | None) -> tuple[str | None, str | None]:
 
 _ID_RE = re.compile(r"^(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9._/:()\-]{2,40}$")
 _NCT_RE = re.compile(r"\bNCT\d{8}\b", re.IGNORECASE)
+_ID_SPLIT_RE = re.compile(r"\s*[;,\t]\s*")
+_ID_TYPE_RE = re.compile(r"^(?:[A-Za-z .]{2,40}:\s*)+")
+_ID_TAIL_RE = re.compile(r"\s+[\[(].*$")
+_ID_BRACKET_RE = re.compile(r"\s*[\[(][^\])]*[\])]?$")
 
 
 def parse_ids(lines: list[str]) -> list[str]:
     """Identifiers as written: one per line or separated by ';' / ','; type labels dropped."""
     out: list[str] = []
     for line in lines:
-        for piece in re.split(r"\s*[;,\t]\s*", line):
-            piece = re.sub(r"^(?:[A-Za-z .]{2,40}:\s*)+", "", piece).strip()  # "Name:IND Number:127845"
-            piece = re.sub(r"\s+[\[(].*$", "", piece)  # "CTRI/2099/03/1 [Registered on: …] Registered …"
-            piece = re.sub(r"\s*[\[(][^\])]*[\])]?$", "", piece)
+        for piece in _ID_SPLIT_RE.split(line):
+            piece = _ID_TYPE_RE.sub("", piece).strip()  # "Name:IND Number:127845"
+            piece = _ID_TAIL_RE.sub("", piece)  # "CTRI/2099/03/1 [Registered on: …] Registered …"
+            piece = _ID_BRACKET_RE.sub("", piece)
             if is_identifier(piece) and piece not in out:
                 out.append(piece)
     return out

@@ -15,6 +15,7 @@ __all__ = ["read_parties"]
 
 _NAME_CELL_RE = re.compile(r"^Name\s*(?:\t|[:：])\s*(\S.*)$", re.IGNORECASE)
 _RP_TYPES = re.compile(r"^(?:sponsor|principal investigator|sponsor-investigator|investigator)$", re.IGNORECASE)
+_RP_TAG_RE = re.compile(r"\s*\(Responsible Party\)$", re.IGNORECASE)
 
 
 def _org(text: str) -> str | None:
@@ -69,7 +70,7 @@ def read_parties(page: Page, out: dict[str, Any]) -> None:
                 break
     out["collaborators"] = collaborators
     party, _ = first_value(page, "responsible_party")
-    party = re.sub(r"\s*\(Responsible Party\)$", "", party or "", flags=re.IGNORECASE)
+    party = _RP_TAG_RE.sub("", party or "")
     person = _PERSON_AFFIL_RE.match(party)
     if person:
         party = person.group(1)

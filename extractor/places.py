@@ -48,6 +48,8 @@ _SITE_NUMBER_RE = re.compile(r"^\d{2,6}\s*[-–:]\s*\w")  # "1101 - AKH Wien": a
 def _one_line_site(line: str) -> tuple[str, str, str | None, str] | None:
     """(facility, city, state, country) for "Facility, City, [State,] Country" lines whose first part
     names an institution; None otherwise (a "City, State, Country" line is `_place`'s)."""
+    if line.count(",") < 2:
+        return None  # fewer than three parts (dropping postcodes and joining a country only removes parts)
     parts = [p.strip() for p in line.split(",")]
     parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
     if len(parts) >= 3 and ", ".join(parts[-2:]) in COUNTRIES:
@@ -63,6 +65,8 @@ def _one_line_site(line: str) -> tuple[str, str, str | None, str] | None:
 
 def _place(line: str) -> tuple[str | None, str | None, str] | None:
     """(city, state, country) for "City, State, Country" / "City, Country" lines."""
+    if "," not in line:
+        return None  # one part: never two or three
     parts = [p.strip() for p in line.split(",")]
     parts = [p for p in parts if not _POSTCODE_RE.fullmatch(p)]
     if len(parts) >= 2 and ", ".join(parts[-2:]) in COUNTRIES:

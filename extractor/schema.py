@@ -13,6 +13,7 @@ import re
 from datetime import date
 from importlib import resources
 from enum import Enum
+from functools import lru_cache
 from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -161,8 +162,13 @@ SYNONYMS = _load_synonyms()
 E = TypeVar("E", bound=Enum)
 
 
+_FOLD_RE = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    """Memoized: the same enum words and display values recur on every page."""
+    return _FOLD_RE.sub("_", text.lower()).strip("_")
 
 
 def normalize_enum(enum_cls: type[E], value: Any) -> E:
@@ -203,6 +209,8 @@ _BULLET_RE = re.compile(
     r"^\s*(?:[•⁃‣◦●○▪▫■□·∙*\-–—]|[\u2460-\u2473\u2776-\u277f]|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\))\s*"
 )
 
+# Every character `_BULLET_RE` can start with (str.isdigit covers the regex's \d).
+_BULLET_FIRST = frozenset("•⁃‣◦●○▪▫■□·∙*-–—(" + "".join(map(chr, [*range(0x2460, 0x2474), *range(0x2776, 0x2780)])))
 _PHONE_RE = re.compile(r"(?=(?:\D*\d){7})\+?[\d\s().\-/]{7,}(?:\s*(?:ext\.?|x)\s*\d+)?", re.I)
 
 
@@ -211,6 +219,8 @@ def clean_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if not text or (text[0] not in _BULLET_FIRST and not text[0].isdigit()):
+        return text  # no line starts a marker with another character: skip the regex
     marker = _BULLET_RE.match(text)
     if marker is None or _PHONE_RE.fullmatch(text):
         return text  # no marker; or "(301) 496-6120": an area code, not list numbering

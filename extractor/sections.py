@@ -74,7 +74,8 @@ class Section:
         for line in self.lines[:2]:
             text = strip_marker(line.text)
             if text.lower() not in SUBLABELS:
-                cell = _SUBLABEL_CELL_RE.match(text)  # "Name<TAB>Acme University": the cell after the sub-label
+                # "Name<TAB>Acme University": the cell after the sub-label (the regex needs a tab or colon)
+                cell = _SUBLABEL_CELL_RE.match(text) if "\t" in text or ":" in text or "：" in text else None
                 if cell and cell.group(1).lower() in SUBLABELS:
                     return text[cell.end():].strip() or None
                 return text
@@ -95,7 +96,11 @@ class Page:
             self._index.setdefault(section.key, []).append(i)
 
     def all(self, key: str) -> list[Section]:
-        return [self.sections[i] for i in self._index.get(key, ())]
+        idx = self._index.get(key)
+        if idx is None:
+            return []  # most keys name no section of a page
+        sections = self.sections
+        return [sections[i] for i in idx]
 
     def first(self, key: str) -> Section | None:
         idx = self._index.get(key)
@@ -139,7 +144,7 @@ def segment(text: str) -> Page:
         stripped = raw.strip()
         if not stripped or line_start == skip:
             continue
-        table = fields.get(line_start)
+        table = fields.get(line_start) if fields else None
         if table is not None:  # "Gender<TAB>Minimum age<TAB>…" over one row of values: a field each
             skip = table.row_starts[0]
             for head, value in zip(table.header, table.rows[0]):
@@ -206,7 +211,9 @@ def segment(text: str) -> Page:
                     container = current.container = len(sections) - 1
                 fresh = True
                 continue
-            section = _inline(bare, stripped, start, current, container, bulleted)
+            lead = bare[1:74]  # most lines hold no separator at all: `_inline` is for those that do
+            section = (_inline(bare, stripped, start, current, container, bulleted)
+                       if ":" in lead or "\t" in lead or "：" in lead or "  " in lead else None)
             if section is None and (coded or (current.key in _TERMINABLE and "\t" in stripped and current.lines
                                               and not _under_header_row(current))):
                 section = _unknown_label(bare, start, coded, container)
