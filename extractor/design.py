@@ -63,8 +63,8 @@ def _is_final(section: Section) -> bool:
 
 
 def read_design(page: Page, out: dict[str, Any]) -> None:
-    study_type, _ = first_value(page, "study_type")
-    put(out, "study_type", parse_enum(StudyType, study_type))
+    for section in page.all("study_type"):  # "Type of Study  Drug" (CTRI) names no study type: read on
+        put(out, "study_type", parse_enum(StudyType, section.value))
     for section in page.all("study_type"):  # ISRCTN "Study type(s)  Treatment" states the purpose
         if parse_enum(StudyType, section.value) is None:
             put(out, "primary_purpose", parse_enum(PrimaryPurpose, section.value))

@@ -61,7 +61,13 @@ def parse_enum(enum_cls: _E, text: str | None) -> str | None:
     if not text:
         return None
     text = text.strip()
-    return text if _reads_as(enum_cls, text) else None
+    if _reads_as(enum_cls, text):
+        return text
+    if " / " in text:  # bilingual value "Terminado / Terminated": the one side that reads, if they agree
+        parts = [part.strip() for part in text.split(" / ") if _reads_as(enum_cls, part.strip())]
+        if parts and len({normalize_enum(enum_cls, part) for part in parts}) == 1:
+            return parts[-1]
+    return None
 
 
 @lru_cache(maxsize=2048)
@@ -78,7 +84,11 @@ def _reads_as(enum_cls: _E, text: str) -> bool:
 _STATUS_PHRASES = {"no longer recruiting": "Active, not recruiting", "ongoing, recruiting": "Recruiting",
                    "ongoing, not yet recruiting": "Not yet recruiting",
                    "ongoing, recruitment ended": "Active, not recruiting",
-                   "open to recruitment": "Recruiting", "closed to recruitment": "Active, not recruiting"}
+                   "open to recruitment": "Recruiting", "closed to recruitment": "Active, not recruiting",
+                   "open public recruiting": "Recruiting", "open, recruiting": "Recruiting",
+                   "authorised, recruitment pending": "Not yet recruiting",
+                   "authorized, recruitment pending": "Not yet recruiting",
+                   "stopped": "Terminated"}
 _BOTH_SEXES_RE = re.compile(r"^(?:both,?\s+)?(?:males?|men)\s*(?:,|and|or|&|/)\s*(?:females?|women)$"
                             r"|^(?:females?|women)\s*(?:,|and|or|&|/)\s*(?:males?|men)$", re.IGNORECASE)
 
@@ -87,7 +97,11 @@ def parse_status(text: str | None) -> str | None:
     """An overall status from a status value, registry wordings ("No longer recruiting") included."""
     if not text:
         return None
-    return parse_enum(OverallStatus, text) or _STATUS_PHRASES.get(text.strip().rstrip(".").lower())
+    found = parse_enum(OverallStatus, text) or _STATUS_PHRASES.get(text.strip().rstrip(".").lower())
+    if found is None and " / " in text:  # "Reclutando / Open public recruiting"
+        read = {_STATUS_PHRASES.get(part.strip().rstrip(".").lower()) for part in text.split(" / ")} - {None}
+        found = read.pop() if len(read) == 1 else None
+    return found
 
 
 def parse_sex(text: str | None) -> str | None:
@@ -215,6 +229,9 @@ def parse_date(text: str | None, order: str | None = None) -> tuple[str | None, 
     if stated:
         order = "MDY" if stated.group(1).lower().startswith("m") else "DMY"
         text = text[: stated.start()].strip()
+    words = _YMD_WORDS_RE.match(text)  # UMIN "2024 Year 01 Month 22 Day", one cell per part
+    if words:
+        text = "-".join(f"{int(part):02d}" if len(part) < 4 else part for part in words.groups() if part)
     iso = _ISO_FIRST_RE.match(text)  # "2023-01-18, 1401/10/28": the same date in a second calendar
     if iso:
         text = iso.group(1)
@@ -231,6 +248,7 @@ def parse_date(text: str | None, order: str | None = None) -> tuple[str | None, 
 
 
 _FORMAT_HINT_RE = re.compile(r"\s*\(\s*((?:mm|dd)[/.-](?:dd|mm)[/.-]yyyy)\s*\)\s*$", re.IGNORECASE)
+_YMD_WORDS_RE = re.compile(r"^(\d{4})\s*Year\s*(\d{1,2})\s*Month(?:\s*(\d{1,2})\s*Day)?$", re.IGNORECASE)
 _ISO_FIRST_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*[,;]\s*\S.*$")
 
 
@@ -303,7 +321,7 @@ def parse_age(text: str | None) -> str | None:
     """"18", "18.00 Year(s)", "18 Years" -> "18 Years" form; "No limit" and unreadable -> None."""
     if not text:
         return None
-    text = text.strip()
+    text = _INCLUSIVE_TAIL_RE.sub(r"\1", " ".join(text.split()))  # UMIN "65 years-old <=": 65 counts
     if _NO_LIMIT_RE.match(text):
         return None
     m = _AGE_RE.fullmatch(text.rstrip(". "))
@@ -320,6 +338,10 @@ def parse_age(text: str | None) -> str | None:
     unit = (m.group(2) or "years").lower()
     unit = {"yr": "years", "yrs": "years"}.get(unit, unit)
     return f"{m.group(1)} {unit}"
+
+
+_INCLUSIVE_TAIL_RE = re.compile(r"(?<=\d)(\s*(?:years?|months?|weeks?|days?))-?old\s*(?:<=|>=|≤|≥)?$"
+                                r"|(?<=[a-z])-?old\s*(?:<=|>=|≤|≥)$", re.IGNORECASE)
 
 
 # An age with its bound written out: "≥ 20", ">= 20age old", "20 years old or more", "18 Y" (an
@@ -353,6 +375,8 @@ def parse_age_range(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     text = text.strip()
+    if text.startswith("(") and text.endswith(")"):  # "(1 year to 21 years)" under an age-group cell
+        text = text[1:-1].strip()
     m = _RANGE_RE.match(text)
     if m and _MORE_AGES_RE.search(text, m.end()):
         # "65-84 years, 85+ years": age groups ticked, not limits; only an open top group keeps the floor

@@ -9,7 +9,7 @@ from extractor.rules import extract_values
 def test_unknown_wordings_map_to_fields() -> None:
     assert guess_field("Overall trial status") == ("overall_status", None)
     assert guess_field("Target number/sample size") == ("enrollment", None)
-    assert guess_field("Age-lower limit") == ("minimum_age", None)
+    assert guess_field("Age lower bound") == ("minimum_age", None)  # "Age-lower limit" is in the lexicon now
     assert guess_field("Maximum age of subjects") == ("maximum_age", None)
     assert guess_field("Sponsor or person") == ("lead_sponsor", None)
     assert guess_field("Anticipated trial commencement date") == ("start_date", "ESTIMATED")

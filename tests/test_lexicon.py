@@ -226,3 +226,12 @@ def test_registry_acronym_labels_name_a_registry_number() -> None:
     assert lookup("NCT Number") == ("nct_id", None)  # a known label keeps its own key
     assert lookup("UTN (Universal Trial Number)") == ("registry_id", None)
     assert lookup("EudraCT-Number") == ("registry_id", None)
+
+
+def test_why_stopped_and_age_limit_wordings() -> None:
+    from extractor.lexicon import lookup as _lookup
+    for label in ("Reason abandoned (if study stopped)", "Reason for suspension", "Reason trial stopped"):
+        assert _lookup(label) == ("why_stopped", None), label
+    assert _lookup("Age-lower limit") == ("minimum_age", None)
+    assert _lookup("Age-upper limit") == ("maximum_age", None)
+    assert _lookup("Type of study") == ("study_type", None)

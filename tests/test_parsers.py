@@ -22,7 +22,7 @@ from extractor.parsers import (
     split_values,
 )
 from extractor.schema import Allocation, Masking
-from extractor.parsers import parse_enum
+from extractor.parsers import parse_enum, parse_status
 
 
 def test_parse_enum_keeps_display_text_or_none() -> None:
@@ -250,3 +250,26 @@ def test_condition_name_drops_disease_codes(value: str, name: str | None) -> Non
     from extractor.parsers import condition_name
 
     assert condition_name(value) == name
+
+
+def test_status_wordings_of_other_registries_read_as_ctgov_statuses() -> None:
+    from extractor.schema import OverallStatus, normalize_enum
+    cases = {"Open public recruiting": "RECRUITING", "Stopped": "TERMINATED",
+             "Authorised, recruitment pending": "NOT_YET_RECRUITING", "Terminado / Terminated": "TERMINATED"}
+    for text, want in cases.items():
+        got = parse_status(text)
+        assert got is not None and normalize_enum(OverallStatus, got) == want, text
+    assert parse_status("Pending / Open") is None
+
+
+def test_dates_written_with_year_month_day_words() -> None:
+    assert parse_date("2024\tYear\t02\tMonth\t01\tDay")[0] == "2024-02-01"
+    assert parse_date("2023 Year 7 Month")[0] == "2023-07"
+    assert parse_date("Year 2023")[0] is None
+
+
+def test_ages_with_an_inclusive_bound_after_the_unit_and_bracketed_ranges() -> None:
+    assert parse_age("65\tyears-old\t<=") == "65 years"
+    assert parse_age("6 months-old <=") == "6 months"
+    assert parse_age("80 years-old >") is None  # a strict bound would be 79: left alone
+    assert parse_age_range("(1 year to 21 years)") == ("1 year", "21 years")
