@@ -119,8 +119,7 @@ def shared_records(folder: Path = SHARED_CTGOV) -> list[dict[str, Any]]:
     """Record dicts parsed from the CT.gov XML / JSON files in `folder` (empty when it is absent)."""
     if not folder.is_dir():
         return []
-    from extractor.ctgov_json import parse_ctgov_study, studies_of
-    from extractor.ctgov_xml import parse_ctgov_xml
+    from extractor.importers import parse_ctgov_study, parse_ctgov_xml, studies_of
 
     records: list[dict[str, Any]] = []
     for path in sorted(folder.iterdir()):

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from extractor.ctgov import import_ctgov_file  # noqa: E402
+from extractor.importers import import_ctgov_file  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "ctgov"
 

@@ -103,7 +103,7 @@ def server_estimate(body: dict[str, Any]) -> int:
 @guarded
 def bench_rules(pairs: Pairs) -> dict[str, Any]:
     """docs/s and per-document latency of the rules extractor alone and of the full rules result."""
-    from extractor.pipeline import extract_rules_result
+    from extractor import extract_rules_result
     from extractor.rules import extract_rules
 
     for doc_id, text in pairs[:5]:  # warm-up: imports, regex compilation, caches
@@ -137,7 +137,7 @@ def _documents(pairs: Pairs) -> list[Any]:
 
 
 def _run_trialx(pairs: Pairs, base_url: str, concurrency: int, prompt_version: str | None = None) -> dict[str, Any]:
-    from extractor.pipeline import Settings, extract_stream
+    from extractor import Settings, extract_stream
     from extractor.result import DocumentError
 
     settings = Settings(backend="llm", model="fake-model", prompt_version=prompt_version, base_url=base_url,
@@ -209,7 +209,7 @@ def bench_llm(pairs_for: Callable[[int], Pairs], concurrencies: list[int], laten
 @guarded
 def bench_tokens(pairs: Pairs, versions: list[str] | None = None) -> dict[str, Any]:
     """Prompt tokens per document against the document's own tokens, per prompt version."""
-    from extractor.prompts import list_prompts
+    from extractor.llm import list_prompts
 
     tok = Tokenizer()
     versions = versions or list_prompts()

@@ -47,7 +47,7 @@ def peak_rss_mb() -> tuple[float, str]:
 def main(n: int, use_shared: bool) -> dict[str, float | int | str]:
     from benchmarks.corpus import iter_pages
     from extractor.inputs import Document
-    from extractor.pipeline import Settings, extract_stream
+    from extractor import Settings, extract_stream
     from extractor.result import DocumentError
 
     def docs() -> Iterator[Document]:

@@ -15,8 +15,8 @@ from collections import Counter
 from typing import Any
 
 from benchmarks.corpus import LAYOUTS, base_records, render_page
-from evals.scoring import FieldSpec, ScoringConfig, _object_key, align, field_specs, is_empty, record_dict, score_value
-from extractor.ctgov import _record
+from evals.scoring import FieldSpec, ScoringConfig, object_key, align, field_specs, is_empty, record_dict, score_value
+from extractor.importers import record_from_fields
 from extractor.rules import extract_rules
 
 CUT = "…"
@@ -61,13 +61,13 @@ class Tally:
                     self.bad[name] += j not in used
             return
         key = spec.key or ""
-        pairs = align([_object_key(o, key) for o in gold], [_object_key(o, key) for o in pred], cfg.text_threshold)
+        pairs = align([object_key(o, key) for o in gold], [object_key(o, key) for o in pred], cfg.text_threshold)
         matched = {j: i for i, j, _ in pairs}
         for j, obj in enumerate(pred):
             if j in matched:
                 for sub in spec.sub:
                     self.check(sub, gold[matched[j]].get(sub.name), obj.get(sub.name), cfg, name + ".")
-            elif not _cut(_object_key(obj, key)):
+            elif not _cut(object_key(obj, key)):
                 self.filled[name] += 1
                 self.bad[name] += 1
 
@@ -78,7 +78,7 @@ def measure(use_shared: bool = True, limit: int | None = None) -> dict[str, Any]
     records = records[:limit] if limit else records
     cfg, specs, tally = ScoringConfig(), field_specs(), Tally()
     for r, raw in enumerate(records):
-        gold = record_dict(_record(json.loads(json.dumps(raw))))  # _record edits its input
+        gold = record_dict(record_from_fields(json.loads(json.dumps(raw))))  # it edits its input
         for layout in LAYOUTS:
             pred = record_dict(extract_rules(render_page(raw, layout, seed=r)))
             for spec in specs:

@@ -92,7 +92,7 @@ def eval_command(
 
     Example: trialx eval --gold gold --backend rules --min-score overall=0.6
     """
-    from extractor.pipeline import Settings
+    from extractor import Settings
 
     if backend not in ("auto", "llm", "rules"):
         raise ConfigError(f"--backend {backend!r}: use auto, llm or rules")

@@ -8,7 +8,6 @@ ids already in the file (dropping a truncated last line first).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import sys
@@ -21,8 +20,8 @@ import typer
 from cli.common import notice
 from extractor.errors import ConfigError
 from extractor.inputs import DEFAULT_MAX_BYTES, load_documents, plan_sources
-from extractor.pipeline import LLMBackend, Settings, extract_stream, load_llm_backend, resolve_backend
-from extractor.result import DocumentError, ExtractionResult
+from extractor import Backend, Settings, extract_stream, make_backend, resolve_backend
+from extractor.result import DocumentError
 
 PROGRESS_MIN_DOCS = 4
 
@@ -89,16 +88,12 @@ def _max_bytes(option: int | None) -> int:
     return DEFAULT_MAX_BYTES
 
 
-def _choose_backend(settings: Settings) -> tuple[Settings, LLMBackend | None]:
+def _choose_backend(settings: Settings) -> tuple[Settings, Backend]:
     chosen = resolve_backend(settings)
-    if chosen == "rules":
-        if settings.backend == "auto":
-            notice("no OPENAI_API_KEY, OPENAI_BASE_URL or --base-url set: using the rules alone")
-        return replace(settings, backend="rules"), None
-    if settings.backend == "auto" and importlib.util.find_spec("extractor.llm") is None:
-        notice("the LLM backend is not available in this build: using the rules alone")
-        return replace(settings, backend="rules"), None
-    return replace(settings, backend="llm"), load_llm_backend(settings)
+    if chosen == "rules" and settings.backend == "auto":
+        notice("no OPENAI_API_KEY, OPENAI_BASE_URL or --base-url set: using the rules alone")
+    settings = replace(settings, backend=chosen)
+    return settings, make_backend(settings)
 
 
 def extract_command(
@@ -131,17 +126,17 @@ def extract_command(
     kind: Literal["auto", "llm", "rules"] = backend  # type: ignore[assignment]
     settings = Settings(backend=kind, model=model, prompt_version=prompt, base_url=base_url,
                         use_cache=not no_cache, concurrency=concurrency, mode=mode)
-    settings, llm = _choose_backend(settings)
+    settings, chosen = _choose_backend(settings)
     docs = load_documents(paths, max_bytes=limit, skip=skip)
     sink = _LineSink(out, resume=resume)
     try:
-        failed = asyncio.run(_run(docs, settings, llm, sink, todo))
+        failed = asyncio.run(_run(docs, settings, chosen, sink, todo))
     finally:
         sink.close()
     raise typer.Exit(1 if failed else 0)
 
 
-async def _run(docs: Any, settings: Settings, llm: LLMBackend | None, sink: _LineSink, total: int) -> int:
+async def _run(docs: Any, settings: Settings, backend: Backend, sink: _LineSink, total: int) -> int:
     failed = 0
     show = sys.stderr.isatty() and total >= PROGRESS_MIN_DOCS
     progress_cm: Any = nullcontext()
@@ -153,11 +148,13 @@ async def _run(docs: Any, settings: Settings, llm: LLMBackend | None, sink: _Lin
         progress_cm = Progress(console=err_console, transient=True, redirect_stdout=False, redirect_stderr=False)
     with progress_cm as progress:
         task = progress.add_task("extracting", total=total) if show else None
-        async for item in extract_stream(docs, settings, llm_backend=llm):
-            if isinstance(item, DocumentError):
-                failed += 1
-            line = item.model_dump(mode="json") if isinstance(item, (ExtractionResult, DocumentError)) else item
-            sink.write(json.dumps(line, ensure_ascii=False))
-            if show:
-                progress.advance(task)
+        try:
+            async for item in extract_stream(docs, settings, backend=backend):
+                if isinstance(item, DocumentError):
+                    failed += 1
+                sink.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False))
+                if show:
+                    progress.advance(task)
+        finally:
+            await backend.aclose()
     return failed

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from cli.common import fail, notice
-from extractor.ctgov import load_ctgov_file
+from extractor.importers import load_ctgov_file
 from extractor.errors import TrialxError
 
 gold_app = typer.Typer(

@@ -14,7 +14,7 @@ from typing import Any, Literal, Mapping
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-from evals.scoring import FieldSpec, ScoringConfig, _object_key, align, field_specs, is_empty
+from evals.scoring import FieldSpec, ScoringConfig, object_key, align, field_specs, is_empty
 
 Kind = Literal["changed", "missing", "extra"]
 
@@ -76,7 +76,7 @@ def field_differences(
         return _deep(name, left, right)
     if spec.kind == "objects":
         key = spec.key or ""
-        pairs = align([_object_key(o, key) for o in left], [_object_key(o, key) for o in right], cfg.text_threshold)
+        pairs = align([object_key(o, key) for o in left], [object_key(o, key) for o in right], cfg.text_threshold)
     else:
         pairs = align([str(x) for x in left], [str(x) for x in right], cfg.text_threshold)
     out: list[Difference] = []

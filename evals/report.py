@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.table import Table
 
 from evals.html import compare_report_html, run_report_html
-
-if TYPE_CHECKING:
-    from evals.runs import ScoredRun
+from evals.scoring import DocumentScore
 
 REPORT = "report.html"
 
@@ -53,9 +51,11 @@ def compare_table(comparison: Mapping[str, Any]) -> Table:
     return table
 
 
-def write_run_report(run: ScoredRun) -> Path:
-    path = run.dir / REPORT
-    html = run_report_html(run.scores, run.documents, run.gold.records, run.predictions)
+def write_run_report(run_dir: Path, scores: Mapping[str, Any], documents: list[DocumentScore],
+                     gold_records: Mapping[str, Any], predictions: Mapping[str, Any]) -> Path:
+    """report.html in `run_dir`: the scores, each document's differences, offline."""
+    path = run_dir / REPORT
+    html = run_report_html(scores, documents, gold_records, predictions)
     path.write_text(html, encoding="utf-8")
     return path
 

@@ -23,7 +23,9 @@ from pydantic import ValidationError
 
 from evals.scoring import DocumentScore, ScoringConfig, field_specs, record_dict, score_document
 from evals.stats import summarize
-from extractor.cache import trialx_home  # one home for the cache and the runs (spec/cli.md)
+from extractor.home import trialx_home  # one home for the cache and the runs (spec/cli.md)
+from evals.report import write_run_report
+from extractor import Settings, extract_documents, load_documents, resolve_backend
 from extractor.errors import ConfigError, GoldError
 from extractor.schema import TrialRecord
 
@@ -276,23 +278,18 @@ def score_run(
     if write:
         write_json(run_dir / RUN_INFO, info)
         write_json(run_dir / SCORES, scores)
-        from evals.report import write_run_report
-
-        write_run_report(run)
+        write_run_report(run_dir, scores, docs, gold.records, predictions)
     return run
 
 
 def generate_run(
     gold: Gold,
     run_dir: Path,
-    settings: Any,
+    settings: Settings,
     *,
     label: str | None = None,
 ) -> dict[str, Any]:
     """Extract every gold source with the pipeline into run_dir/predictions.jsonl; the run info."""
-    from extractor.inputs import load_documents
-    from extractor.pipeline import extract_documents, resolve_backend
-
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     paths = [str(gold.sources[i]) for i in gold.records if i in gold.sources]
@@ -300,18 +297,18 @@ def generate_run(
         raise GoldError(f"no gold sources found in {gold.dir}/sources (expected <id>.txt next to records/<id>.json)")
     docs = list(load_documents(paths))
     results = extract_documents(docs, settings)
-    lines = [r.to_json_line() if hasattr(r, "to_json_line") else r.model_dump(mode="json") for r in results]
+    lines = [r.model_dump(mode="json") for r in results]
     write_predictions(run_dir, lines)
     info = {
         "label": label,
         "backend": resolve_backend(settings),
-        "model": getattr(settings, "model", None),
-        "prompt_version": getattr(settings, "prompt_version", None),
+        "model": settings.model,
+        "prompt_version": settings.prompt_version,
         "gold": str(gold.dir.resolve()),
         "started": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - t0, 3),
-        "concurrency": getattr(settings, "concurrency", None),
-        "use_cache": getattr(settings, "use_cache", None),
+        "concurrency": settings.concurrency,
+        "use_cache": settings.use_cache,
     }
     write_json(run_dir / RUN_INFO, info)
     return info

@@ -318,7 +318,7 @@ def _score_text_list(gold: list[Any], pred: list[Any], cfg: ScoringConfig) -> Fi
     return _list_result(float(len(pairs)), gold, pred, "items", {"pairs": pairs})
 
 
-def _object_key(obj: Mapping[str, Any], key: str) -> str:
+def object_key(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
     if not is_empty(value):
         return str(value)
@@ -327,7 +327,7 @@ def _object_key(obj: Mapping[str, Any], key: str) -> str:
 
 def _score_objects(gold: list[Any], pred: list[Any], cfg: ScoringConfig, spec: FieldSpec) -> FieldScore:
     key = spec.key or ""
-    pairs = align([_object_key(o, key) for o in gold], [_object_key(o, key) for o in pred], cfg.text_threshold)
+    pairs = align([object_key(o, key) for o in gold], [object_key(o, key) for o in pred], cfg.text_threshold)
     tp = 0.0
     matched: list[dict[str, Any]] = []
     for gi, pj, sim in pairs:

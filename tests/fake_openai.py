@@ -52,7 +52,7 @@ def key_for_text(user_message: str) -> str:
 
 def key_for_document(document: str, prompt_version: str | None = None) -> str:
     """The schedule key the requests for `document` will carry under that prompt version (default: the default)."""
-    from extractor.prompts import load_prompt
+    from extractor.llm.prompts import load_prompt
 
     return key_for_text(load_prompt(prompt_version).render(document=document)[1]["content"])
 

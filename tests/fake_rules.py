@@ -1,10 +1,8 @@
-"""A stand-in for extractor.rules in tests: reads a few labelled lines, so tests control the record."""
+"""A stand-in for extractor.rules.reader in tests: reads a few labelled lines, so tests control the record."""
 
 from __future__ import annotations
 
 import re
-import sys
-import types
 
 import pytest
 
@@ -25,7 +23,7 @@ def fake_extract_rules(text: str) -> TrialRecord:
 
 
 def install(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make `from extractor.rules import extract_rules` return the fake."""
-    module = types.ModuleType("extractor.rules")
-    module.extract_rules = fake_extract_rules  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "extractor.rules", module)
+    """Make the rules backend read pages with the fake (it looks `reader.extract_rules` up per call)."""
+    from extractor.rules import reader
+
+    monkeypatch.setattr(reader, "extract_rules", fake_extract_rules)

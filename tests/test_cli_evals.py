@@ -36,13 +36,13 @@ def trialx(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
 def fake_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pipeline's rules step replaced by a reader of 'Enrollment: N' (no model, known answers)."""
 
-    def extract(doc_id: str, source: str, text: str) -> ExtractionResult:
+    def extract(doc_id: str, source: str, text: str, *, checks: bool = True) -> ExtractionResult:
         n = int(text.split(":")[1])
         record = TrialRecord(enrollment=n, sex="ALL" if n % 2 == 0 else None)
         return ExtractionResult(id=doc_id, source=source, backend="rules", record=record,
                                 usage=Usage(input_tokens=10, output_tokens=5))
 
-    monkeypatch.setattr("extractor.pipeline.extract_rules_result", extract)
+    monkeypatch.setattr("extractor.rules.backend.extract_rules_result", extract)
 
 
 def test_eval_writes_the_run_dir_and_prints_the_table(tmp_path: Path, fake_rules: None,

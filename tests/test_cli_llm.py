@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from cli.main import run
-from extractor import llm
-from extractor.rules import extract_rules
+from extractor.llm import client as llm_client
+from extractor.rules.reader import extract_rules
 from tests.fake_openai import FakeOpenAI, document_text
 
 SECRET = "sk-test-DO-NOT-LEAK-4f1c9a"
@@ -53,7 +53,7 @@ def instant_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     async def no_wait(seconds: float) -> None:
         return None
 
-    monkeypatch.setattr(llm, "sleep", no_wait)
+    monkeypatch.setattr(llm_client, "sleep", no_wait)
 
 
 @pytest.fixture

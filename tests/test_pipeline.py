@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterator
+from typing import ClassVar, Literal
 
 import pytest
 
 from extractor.errors import ConfigError, LLMError
 from extractor.inputs import Document
-from extractor.pipeline import (
+from extractor import (
+    Backend,
     Settings,
     extract_documents,
     extract_rules_result,
     extract_stream,
+    make_backend,
     resolve_backend,
 )
+from extractor.llm import LLMBackend
 from extractor.result import DocumentError, ExtractionResult, MatchStatus, Source, Usage
+from extractor.rules import RulesBackend
 from extractor.errors import EmptyInputError
 from tests import fake_rules
 
@@ -77,24 +82,30 @@ def test_rules_stream_keeps_order_and_reports_bad_documents() -> None:
         "code": "INTERNAL_ERROR", "message": "RuntimeError: the rules tripped"}
 
 
-class SlowBackend:
-    """A fake LLM backend with random latency that records how many calls overlap."""
+class SlowBackend(Backend):
+    """A fake model backend with random latency that records how many calls overlap."""
+
+    name: ClassVar[Literal["llm", "rules"]] = "llm"
 
     def __init__(self, fail: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.active = 0
         self.peak = 0
         self.fail = fail
+        self.closed = False
 
-    async def extract(self, doc_id: str, source: str, text: str, rules: ExtractionResult) -> ExtractionResult:
+    async def extract(self, doc_id: str, source: str, text: str) -> ExtractionResult:
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
             await asyncio.sleep(random.uniform(0, 0.01))
             if doc_id in self.fail:
                 raise LLMError("the model server answered 500 four times")
-            return rules.model_copy(update={"backend": "llm"})
+            return extract_rules_result(doc_id, source, text).model_copy(update={"backend": "llm"})
         finally:
             self.active -= 1
+
+    async def aclose(self) -> None:
+        self.closed = True
 
 
 def test_llm_stream_is_ordered_bounded_and_lazy() -> None:
@@ -105,13 +116,14 @@ def test_llm_stream_is_ordered_bounded_and_lazy() -> None:
 
     async def run() -> list[tuple[str, int]]:
         seen = []
-        async for item in extract_stream(docs(40, pulled), settings, llm_backend=backend):
+        async for item in extract_stream(docs(40, pulled), settings, backend=backend):
             seen.append((item.id, len(pulled)))
         return seen
 
     seen = asyncio.run(run())
     assert [doc_id for doc_id, _ in seen] == [f"d{i}" for i in range(40)]
-    assert backend.peak <= 3
+    assert backend.peak <= 6  # the pipeline bounds documents in flight; a backend gates its own requests
+    assert not backend.closed  # a backend the caller passed is the caller's to close
     # never more than concurrency * 2 documents read ahead of what has been yielded
     assert all(read - (n + 1) <= 6 for n, (_, read) in enumerate(seen))
     # the first result comes out long before the last document is read: streamed
@@ -119,15 +131,20 @@ def test_llm_stream_is_ordered_bounded_and_lazy() -> None:
 
 
 def test_llm_failure_becomes_an_error_line() -> None:
-    out = extract_documents(docs(8), Settings(backend="llm", concurrency=2), llm_backend=SlowBackend(fail={"d5"}))
+    out = extract_documents(docs(8), Settings(backend="llm", concurrency=2), backend=SlowBackend(fail={"d5"}))
     errors = [o for o in out if isinstance(o, DocumentError)]
     assert [e.id for e in errors] == ["d5"] and errors[0].error["code"] == "LLM_FAILED"
     assert all(o.backend == "llm" for o in out if isinstance(o, ExtractionResult))
 
 
-def test_llm_without_a_backend_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "extractor.llm", None)  # as if the LLM path were absent
-    with pytest.raises(ConfigError, match="--backend rules"):
+def test_llm_without_a_server_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY or a base URL"):
         extract_documents(docs(1), Settings(backend="llm"))
+
+
+def test_make_backend_builds_what_the_settings_ask_for() -> None:
+    assert isinstance(make_backend(Settings(backend="rules", base_url="http://127.0.0.1:9/v1")), RulesBackend)
+    backend = make_backend(Settings(base_url="http://127.0.0.1:9/v1", concurrency=5, model="m"))
+    assert isinstance(backend, LLMBackend) and isinstance(backend.rules, RulesBackend)
+    assert not backend.rules.checks  # the merge checks the final record once
+    assert (backend.config.model, backend.config.max_connections) == ("m", 5)

@@ -1,0 +1,39 @@
+"""The LLM path: any OpenAI-compatible server through openai + instructor, with versioned prompts.
+
+`client` asks the model (modes, long-document `parts`, the response `cache`), `transport` retries
+and counts usage, `wire` is what the model sees and answers, `prompts` loads the prompt files;
+`LLMBackend` puts it behind the pipeline's `Backend` interface. It never imports the rules.
+"""
+
+from extractor.llm.backend import LLMBackend, config_from_settings
+from extractor.llm.cache import ResponseCache, cache_key, cache_path
+from extractor.llm.client import LLMClient, LLMConfig, LLMOutcome, default_model, extract_record, llm_configured
+from extractor.llm.parts import estimate_tokens, merge_parts, split_document
+from extractor.llm.prompts import DEFAULT_PROMPT, Prompt, list_prompts, load_prompt
+from extractor.llm.wire import SCHEMA_HASH, WIRE_SCHEMA, LLMRecord, compact_schema, schema_overhead_tokens
+
+__all__ = [
+    "DEFAULT_PROMPT",
+    "LLMBackend",
+    "LLMClient",
+    "LLMConfig",
+    "LLMOutcome",
+    "LLMRecord",
+    "Prompt",
+    "ResponseCache",
+    "SCHEMA_HASH",
+    "WIRE_SCHEMA",
+    "cache_key",
+    "cache_path",
+    "compact_schema",
+    "config_from_settings",
+    "default_model",
+    "estimate_tokens",
+    "extract_record",
+    "list_prompts",
+    "llm_configured",
+    "load_prompt",
+    "merge_parts",
+    "schema_overhead_tokens",
+    "split_document",
+]

@@ -1,0 +1,321 @@
+"""The LLM path: any OpenAI-compatible server, through instructor, with bounded retries.
+
+Two retry layers, each bounded and each with one job:
+- HTTP (`extractor.llm.transport`): the openai client runs with `max_retries=0` and an explicit
+  timeout; a transport wrapper retries 429 (honouring Retry-After, capped), 5xx, timeouts and
+  connection errors, counts usage for every response and enforces the per-document token budget.
+- Answers (instructor): a reply that fails validation (schema, or a quote the document does not
+  contain; see `extractor.llm.wire`) goes back to the model, at most `max_reasks` times.
+A document that does not fit the context is split along its sections, never cut
+(`extractor.llm.parts`). Waits go through this module's `sleep`, looked up at each wait, so tests can
+make them instant by patching `extractor.llm.client.sleep`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import instructor
+import openai
+
+from extractor.llm.cache import ResponseCache, cache_key
+from extractor.errors import (
+    ConfigError,
+    ContextLengthError,
+    LLMError,
+    LLMResponseError,
+    LLMTransportError,
+    TrialxError,
+)
+from extractor.llm.parts import estimate_tokens, merge_parts, split_document
+from extractor.llm.prompts import DEFAULT_PROMPT, Prompt, load_prompt
+from extractor.result import ExtractionResult, Usage
+from extractor.schema import TrialRecord
+from extractor.llm.transport import REQUEST_STATS, RetryingTransport, RequestStats, openai_client
+from extractor.llm.wire import SCHEMA_HASH, WIRE_SCHEMA, LLMRecord, QUOTE_SOURCE, WireRecord, compact_schema, schema_overhead_tokens
+
+__all__ = ["LLMClient", "LLMConfig", "LLMOutcome", "Lane", "default_model", "extract_record", "last_usage",
+           "llm_configured", "sleep"]
+
+# instructor logs every failed attempt at ERROR level; our callers report failures themselves.
+logger = logging.getLogger("trialx")
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = bool(os.environ.get("TRIALX_DEBUG"))
+
+# Patchable wait: tests set `extractor.llm.client.sleep` to an instant coroutine.
+sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+def default_model() -> str:
+    return os.environ.get("TRIALX_MODEL") or "gpt-4o-mini"
+
+
+def llm_configured(base_url: str | None = None) -> bool:
+    """True when an API key or a base URL is configured (what `--backend auto` asks)."""
+    return bool(base_url or os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
+
+
+@dataclass
+class LLMConfig:
+    model: str = field(default_factory=default_model)
+    prompt_version: str = DEFAULT_PROMPT
+    base_url: str | None = None  # else OPENAI_BASE_URL, else OpenAI's
+    api_key: str | None = field(default=None, repr=False)  # else OPENAI_API_KEY; never stored or logged
+    # auto: tool calls, falling back to json_schema then md_json when the server rejects them (400)
+    mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "auto")
+    temperature: float = 0.0
+    max_output_tokens: int | None = None
+    timeout_s: float = 60.0  # per HTTP request
+    max_attempts: int = 4  # HTTP attempts per request (429 / 5xx / timeout / connection)
+    max_reasks: int = 2  # validation re-asks per document part
+    backoff_max_s: float = 20.0
+    retry_after_cap_s: float = 60.0
+    token_budget: int = 300_000  # per document, all attempts
+    max_context_tokens: int = 128_000
+    reserve_output_tokens: int = 8_000
+    use_cache: bool = True
+    max_connections: int = 16  # HTTP connection pool; the pipeline sets it to its concurrency
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES and self.mode != "auto":
+            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: auto, {', '.join(MODES)}")
+        if self.max_attempts < 1 or self.max_reasks < 0:
+            raise ConfigError("max_attempts must be >= 1 and max_reasks >= 0")
+
+    def sampling(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "max_tokens": self.max_output_tokens}
+
+
+
+# --- one request's worth of extraction ------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _classify(exc: BaseException, stats: RequestStats, config: LLMConfig) -> LLMError:
+    """Turn whatever openai/instructor raised into one typed, one-line LLMError."""
+    chain = _chain(exc)
+    for e in chain:
+        if isinstance(e, LLMError):
+            return e
+    if stats.last_refusal:
+        return LLMResponseError(f"the model refused: {stats.last_refusal[:120]}")
+    for e in chain:
+        if type(e).__name__ == "IncompleteOutputException" or stats.last_finish == "length":
+            return LLMResponseError("the answer was cut off at the output limit (finish_reason=length)")
+    for e in chain:
+        if isinstance(e, openai.APITimeoutError):
+            return LLMTransportError(f"request timed out after {config.timeout_s:g}s, {stats.requests} attempts")
+        if isinstance(e, openai.APIStatusError):
+            return LLMTransportError(f"HTTP {e.status_code} from the model server after {stats.requests} requests")
+        if isinstance(e, openai.APIConnectionError):
+            return LLMTransportError(f"cannot reach the model server ({stats.last_error or 'connection error'})")
+    first = " ".join(str(exc).split())[:200]
+    return LLMResponseError(f"no valid record after {config.max_reasks + 1} answers: {first}")
+
+
+def _client(config: LLMConfig) -> openai.AsyncOpenAI:
+    """The openai client over the retrying transport; its waits read `sleep` here at each wait."""
+    return openai_client(config, sleep=lambda seconds: sleep(seconds))
+
+
+class Lane:
+    """Runs the CPU-heavy steps of the LLM path (rules pass, merge) one at a time, behind the I/O.
+
+    With many documents in flight their answers arrive together; run first-come-first-served, a
+    burst of merges and rules passes held up reading the next answer and sending the next request
+    (~10 ms each), so every request took ~270 ms instead of 250. A step here first yields to the
+    event loop a few times, so the answers ready to read and the requests ready to send go first.
+    """
+
+    def __init__(self, yields: int = 4) -> None:
+        self._lock = asyncio.Lock()
+        self.yields = yields
+
+    async def _give_way(self) -> None:
+        for _ in range(self.yields):
+            await asyncio.sleep(0)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        async with self._lock:
+            await self._give_way()
+            return fn(*args)
+
+    async def run_async(self, step: Awaitable[Any]) -> Any:
+        """The same for a coroutine whose work is CPU-bound (a rules backend's `extract`)."""
+        async with self._lock:
+            await self._give_way()
+            return await step
+
+
+AUTO_MODES = ("tools", "json_schema", "md_json")
+_MODE_WORDS = re.compile(r"tool|function|response_format|json_schema|not supported|unsupported", re.I)
+
+
+def _rejects_mode(error: openai.BadRequestError) -> bool:
+    """A 400 about what the mode sends (tool calls, response_format), not about the document."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
+    return bool(_MODE_WORDS.search(f"{error.message} {detail.get('param') or ''}"))
+
+
+class LLMClient:
+    """The openai client and its instructor wrapper, made once and shared by every document.
+
+    Building a client costs an SSL context (~25 ms of CPU) and drops the connection pool, so a
+    backend keeps one per event loop and closes it at the end of the stream (`aclose`).
+    """
+
+    def __init__(self, config: LLMConfig) -> None:
+        self.openai = _client(config)
+        # auto: the modes still to try, best first; a server that rejects one moves us to the next
+        self.modes = list(AUTO_MODES) if config.mode == "auto" else [config.mode]
+        self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
+        self.loop = asyncio.get_running_loop()
+        # At most this many documents talk to the model at once (their re-asks and backoffs included);
+        # what a document does before and after (rules, merge) does not hold a slot.
+        self.gate = asyncio.Semaphore(max(1, config.max_connections))
+        self.lane = Lane()
+
+    @property
+    def mode(self) -> str:
+        return self.modes[0]
+
+    def fall_back(self, exc: BaseException, tried: str) -> bool:
+        """After a 400 that rejects what mode `tried` sends (tools, response_format), use the next mode.
+
+        Several documents may hit the rejection at once: only the first moves the client on; the
+        others just retry with the mode now in place.
+        """
+        if not any(isinstance(e, openai.BadRequestError) and _rejects_mode(e) for e in _chain(exc)):
+            return False
+        if self.modes[0] != tried:
+            return True
+        if len(self.modes) == 1:
+            return False
+        self.modes.pop(0)
+        self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
+        logger.warning("the model server rejected %s mode; using %s mode", tried, self.modes[0])
+        return True
+
+    async def aclose(self) -> None:
+        await self.openai.close()
+
+
+async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: str) -> LLMRecord:
+    kwargs: dict[str, Any] = {"temperature": config.temperature}
+    if config.max_output_tokens:
+        kwargs["max_tokens"] = config.max_output_tokens
+    token = QUOTE_SOURCE.set(part)
+    try:
+        result = await client.create(
+            model=config.model,
+            response_model=WireRecord,
+            messages=prompt.render(document=part),
+            max_retries=config.max_reasks,
+            **kwargs,
+        )
+    finally:
+        QUOTE_SOURCE.reset(token)
+    assert isinstance(result, LLMRecord)
+    return result
+
+
+
+# --- the document-level API -------------------------------------------------------------------
+
+
+@dataclass
+class LLMOutcome:
+    record: TrialRecord
+    usage: Usage
+    quotes: dict[str, str]
+
+
+async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = None,
+                         client: LLMClient | None = None) -> LLMOutcome:
+    """The model's record for one document (cached); raises a typed LLMError when it fails for good.
+
+    Pass the backend's shared `client`; without one a client is made for this call and closed.
+    """
+    prompt = prompt or load_prompt(config.prompt_version)
+    usage = Usage(model=config.model, prompt_version=prompt.version, prompt_hash=prompt.hash)
+    key = cache_key(model=config.model, prompt_hash=prompt.hash, schema_hash=SCHEMA_HASH, mode=config.mode,
+                    sampling=config.sampling(), text=text)
+    cache = ResponseCache() if config.use_cache else None
+    if cache is not None and (hit := cache.get(key)) is not None:
+        usage.cache_hit = True
+        return LLMOutcome(TrialRecord.model_validate(hit["record"]), usage, dict(hit.get("quotes", {})))
+
+    room = config.max_context_tokens - schema_overhead_tokens(prompt) - config.reserve_output_tokens
+    if room <= 0:
+        raise ContextLengthError(f"the prompt alone does not fit the model context of {config.max_context_tokens} tokens")
+    parts = split_document(text, room * 4)
+
+    stats = RequestStats(budget=config.token_budget)
+    token = REQUEST_STATS.set(stats)
+    started = time.monotonic()
+    own = client is None
+    try:
+        shared = client or LLMClient(config)
+        try:
+            answers: list[LLMRecord] = []
+            for part in parts:
+                while True:
+                    tried = shared.mode
+                    try:
+                        async with shared.gate:
+                            answers.append(await _extract_part(shared.instructor, prompt, config, part))
+                        break
+                    except TrialxError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
+                        if shared.fall_back(exc, tried):
+                            continue
+                        raise _classify(exc, stats, config) from None
+        finally:
+            if own:
+                await shared.aclose()
+    finally:
+        REQUEST_STATS.reset(token)
+        usage.requests = stats.requests
+        usage.input_tokens = stats.input_tokens
+        usage.output_tokens = stats.output_tokens
+        usage.latency_s = round(time.monotonic() - started, 3)
+        last_usage.set(usage)
+
+    records = [a.to_record() for a in answers]
+    record = records[0] if len(records) == 1 else merge_parts(records)
+    quotes: dict[str, str] = {}
+    for a in answers:
+        for path, quote in a.quotes.items():
+            quotes.setdefault(path, quote)
+    if cache is not None:
+        cache.put(key, {"record": record.model_dump(mode="json"), "quotes": quotes},
+                  model=config.model, prompt_hash=prompt.hash)
+    return LLMOutcome(record, usage, quotes)
+
+
+# The usage of the last attempt in this context, so a failure can still report what it cost.
+last_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("trialx_llm_usage", default=None)
