@@ -1,6 +1,6 @@
 """The LLM path: any OpenAI-compatible server through openai + instructor, with versioned prompts.
 
-`client` asks the model (modes, long-document `parts`, the response `cache`), `transport` retries
+`plan` says which requests a document needs, `client` sends them (modes, re-asks, the response `cache`), `transport` retries
 and counts usage, `wire` is what the model sees and answers, `prompts` loads the prompt files;
 `LLMBackend` puts it behind the pipeline's `Backend` interface. It never imports the rules.
 """
@@ -9,6 +9,7 @@ from extractor.llm.backend import LLMBackend, config_from_settings
 from extractor.llm.cache import ResponseCache, cache_key, cache_path
 from extractor.llm.client import LLMClient, LLMConfig, LLMOutcome, default_model, extract_record, llm_configured
 from extractor.llm.parts import estimate_tokens, merge_parts, split_document
+from extractor.llm.plan import PlannedRequest, combine_answers, plan_requests
 from extractor.llm.prompts import DEFAULT_PROMPT, Prompt, list_prompts, load_prompt
 from extractor.llm.wire import SCHEMA_HASH, WIRE_SCHEMA, LLMRecord, compact_schema, schema_overhead_tokens
 
@@ -19,11 +20,13 @@ __all__ = [
     "LLMConfig",
     "LLMOutcome",
     "LLMRecord",
+    "PlannedRequest",
     "Prompt",
     "ResponseCache",
     "SCHEMA_HASH",
     "WIRE_SCHEMA",
     "cache_key",
+    "combine_answers",
     "cache_path",
     "compact_schema",
     "config_from_settings",
@@ -34,6 +37,7 @@ __all__ = [
     "llm_configured",
     "load_prompt",
     "merge_parts",
+    "plan_requests",
     "schema_overhead_tokens",
     "split_document",
 ]

@@ -28,18 +28,17 @@ import openai
 from extractor.llm.cache import ResponseCache, cache_key
 from extractor.errors import (
     ConfigError,
-    ContextLengthError,
     LLMError,
     LLMResponseError,
     LLMTransportError,
     TrialxError,
 )
-from extractor.llm.parts import estimate_tokens, merge_parts, split_document
+from extractor.llm.plan import PlannedRequest, combine_answers, plan_requests
 from extractor.llm.prompts import DEFAULT_PROMPT, Prompt, load_prompt
-from extractor.result import ExtractionResult, Usage
+from extractor.result import Usage
 from extractor.schema import TrialRecord
-from extractor.llm.transport import REQUEST_STATS, RetryingTransport, RequestStats, openai_client
-from extractor.llm.wire import SCHEMA_HASH, WIRE_SCHEMA, LLMRecord, QUOTE_SOURCE, WireRecord, compact_schema, schema_overhead_tokens
+from extractor.llm.transport import REQUEST_STATS, RequestStats, openai_client
+from extractor.llm.wire import QUOTE_SOURCE, SCHEMA_HASH, LLMRecord
 
 __all__ = ["LLMClient", "LLMConfig", "LLMOutcome", "Lane", "default_model", "extract_record", "last_usage",
            "llm_configured", "sleep"]
@@ -223,16 +222,16 @@ class LLMClient:
         await self.openai.close()
 
 
-async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: str) -> LLMRecord:
+async def _ask_once(client: Any, config: LLMConfig, request: PlannedRequest) -> LLMRecord:
     kwargs: dict[str, Any] = {"temperature": config.temperature}
     if config.max_output_tokens:
         kwargs["max_tokens"] = config.max_output_tokens
-    token = QUOTE_SOURCE.set(part)
+    token = QUOTE_SOURCE.set(request.source)
     try:
         result = await client.create(
             model=config.model,
-            response_model=WireRecord,
-            messages=prompt.render(document=part),
+            response_model=request.response_model,
+            messages=request.messages,
             max_retries=config.max_reasks,
             **kwargs,
         )
@@ -240,7 +239,6 @@ async def _extract_part(client: Any, prompt: Prompt, config: LLMConfig, part: st
         QUOTE_SOURCE.reset(token)
     assert isinstance(result, LLMRecord)
     return result
-
 
 
 # --- the document-level API -------------------------------------------------------------------
@@ -268,10 +266,8 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         usage.cache_hit = True
         return LLMOutcome(TrialRecord.model_validate(hit["record"]), usage, dict(hit.get("quotes", {})))
 
-    room = config.max_context_tokens - schema_overhead_tokens(prompt) - config.reserve_output_tokens
-    if room <= 0:
-        raise ContextLengthError(f"the prompt alone does not fit the model context of {config.max_context_tokens} tokens")
-    parts = split_document(text, room * 4)
+    plan = plan_requests(text, prompt, max_context_tokens=config.max_context_tokens,
+                         reserve_output_tokens=config.reserve_output_tokens)
 
     stats = RequestStats(budget=config.token_budget)
     token = REQUEST_STATS.set(stats)
@@ -281,12 +277,12 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         shared = client or LLMClient(config)
         try:
             answers: list[LLMRecord] = []
-            for part in parts:
+            for request in plan:
                 while True:
                     tried = shared.mode
                     try:
                         async with shared.gate:
-                            answers.append(await _extract_part(shared.instructor, prompt, config, part))
+                            answers.append(await _ask_once(shared.instructor, config, request))
                         break
                     except TrialxError:
                         raise
@@ -305,12 +301,7 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         usage.latency_s = round(time.monotonic() - started, 3)
         last_usage.set(usage)
 
-    records = [a.to_record() for a in answers]
-    record = records[0] if len(records) == 1 else merge_parts(records)
-    quotes: dict[str, str] = {}
-    for a in answers:
-        for path, quote in a.quotes.items():
-            quotes.setdefault(path, quote)
+    record, quotes = combine_answers(answers)
     if cache is not None:
         cache.put(key, {"record": record.model_dump(mode="json"), "quotes": quotes},
                   model=config.model, prompt_hash=prompt.hash)

@@ -19,8 +19,6 @@ from extractor.rules.keyword_fallback import read_fallback
 from extractor.rules.lexicon import lookup
 from extractor.rules.parsers import (
     condition_name,
-    bare_count,
-    bare_enum,
     is_bare_date,
     page_date_order,
     parse_date,
@@ -35,7 +33,7 @@ from extractor.rules.site_parsers import parse_contacts, parse_locations
 from extractor.rules.table_records import read_row_records
 from extractor.rules.section_values import NOT_STATED_RE, bare_lines, bare_sections, first_value, put, raw_text
 from extractor.schema import TrialRecord
-from extractor.rules.segment import Line, Page, Section, segment, strip_marker
+from extractor.rules.segment import Page, Section, segment
 from extractor.rules.titles import read_titles
 from extractor.rules.arms_outcomes import arms_and_interventions, outcomes
 
