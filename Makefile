@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The rules path on the bundled sample page, pretty-printed: no API key, no network.
+# The rules path on the bundled sample page, as a table a person reads in one screen: no API key, no network.
 demo: $(STAMP)
-	out=$$($(BIN)/trialx extract samples/NCT09876543.txt --backend rules) && \
-		printf '%s\n' "$$out" | $(BIN)/python -m json.tool --json-lines
+	$(BIN)/trialx extract samples/NCT09876543.txt --backend rules --format table
+	@echo "JSON line (the contract): $(BIN)/trialx extract samples/NCT09876543.txt --backend rules"
+	@echo "Every value path in full: $(BIN)/trialx extract samples/NCT09876543.txt --backend rules --format table --full"
 
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP) pyproject.toml

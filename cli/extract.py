@@ -2,7 +2,8 @@
 
 With --out, each line is appended with a single write call and the file is fsynced at the
 end, so a crash keeps every completed line and never leaves a half line; --resume skips the
-ids already in the file (dropping a truncated last line first).
+ids already in the file (dropping a truncated last line first). `--format` picks another
+writer from `extractor.outputs` (table, csv, ctgov); JSON Lines stays the default.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typer
 from cli.common import notice
 from extractor.errors import ConfigError
 from extractor.inputs import DEFAULT_MAX_BYTES, load_documents, plan_sources
+from extractor.outputs import FORMATS, Writer, writer_for
 from extractor import Backend, Settings, extract_stream, make_backend, resolve_backend
 from extractor.result import DocumentError
 
@@ -27,7 +29,7 @@ PROGRESS_MIN_DOCS = 4
 
 
 class _LineSink:
-    """Whole lines to stdout (flushed each) or appended to a file (one write call each)."""
+    """Text to stdout (flushed each) or appended to a file (one write call each: a JSON line is whole)."""
 
     def __init__(self, out: str | None, *, resume: bool) -> None:
         self.fd: int | None = None
@@ -38,16 +40,22 @@ class _LineSink:
             except OSError as exc:
                 raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from None
 
-    def write(self, line: str) -> None:
-        data = (line + "\n").encode("utf-8")
+    def write(self, text: str) -> int:
         if self.fd is None:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-            return
-        view = memoryview(data)
+            sys.stdout.write(text)
+            return len(text)
+        view = memoryview(text.encode("utf-8"))
         while view:  # one call in practice; a short write only continues the same line
             written = os.write(self.fd, view)
             view = view[written:]
+        return len(text)
+
+    def flush(self) -> None:
+        if self.fd is None:
+            sys.stdout.flush()
+
+    def isatty(self) -> bool:
+        return self.fd is None and sys.stdout.isatty()
 
     def close(self) -> None:
         if self.fd is not None:
@@ -110,15 +118,37 @@ def extract_command(
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in --out FILE; append the rest."),
     max_bytes: int | None = typer.Option(None, "--max-bytes", min=1, hidden=True,
                                          help="Largest document read (default 2,000,000; env TRIALX_MAX_BYTES)."),
+    output_format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default, the contract), table, csv or "
+                                      "ctgov; see below."),
+    full: bool = typer.Option(False, "--full", help="table: every value path with its whole text, not one line per field."),
+    bom: bool = typer.Option(False, "--bom", help="csv: start each file with a UTF-8 byte-order mark (for Excel)."),
+    companion_dir: str | None = typer.Option(None, "--companion-dir", help="csv: write the nested lists' files here "
+                                             "(default: beside --out FILE; none on stdout: JSON cells instead)."),
 ) -> None:
     """Extract a TrialRecord from each document: one JSON line per document, in input order.
 
+    Formats (--format): jsonl: one JSON line per document, the contract (see the README).
+    table: per document, each filled field with its value, match status, provenance and the checks'
+    findings, one line each (--full: every value path, whole text). csv: one row per document, a
+    column per scalar field, text lists joined with " | " (a "|" or backslash inside an item is
+    escaped with a backslash), failed documents as rows with error_code/error_message; arms,
+    interventions, outcomes, locations and contacts go to companion files keyed by id
+    (--out r.csv writes r.arms.csv, r.interventions.csv, r.outcomes.csv, r.locations.csv,
+    r.contacts.csv), or into JSON cells on stdout. ctgov: a ClinicalTrials.gov API v2 page,
+    {"studies": [...]}, one study per line; failed documents are named on stderr.
+
     Example: trialx extract samples/ --backend rules --out results.jsonl
+
+    Example: trialx extract samples/NCT09876543.txt --backend rules --format table
     """
     if backend not in ("auto", "llm", "rules"):
         raise ConfigError(f"--backend must be auto, llm or rules, not {backend!r}")
+    if output_format not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     if resume and out is None:
         raise ConfigError("--resume needs --out FILE (the file to resume)")
+    if resume and output_format != "jsonl":
+        raise ConfigError("--resume works with --format jsonl only (the other formats are written whole)")
     limit = _max_bytes(max_bytes)
     sources = plan_sources(paths)  # a missing path fails here, before any output
     skip = done_ids(out) if resume and out else set()
@@ -130,13 +160,32 @@ def extract_command(
     docs = load_documents(paths, max_bytes=limit, skip=skip)
     sink = _LineSink(out, resume=resume)
     try:
-        failed = asyncio.run(_run(docs, settings, chosen, sink, todo))
+        writer = _writer(output_format, sink, out, full=full, bom=bom, companion_dir=companion_dir)
+        try:
+            failed = asyncio.run(_run(docs, settings, chosen, writer, todo, notify_errors=output_format == "ctgov"))
+        finally:
+            writer.close()
     finally:
         sink.close()
     raise typer.Exit(1 if failed else 0)
 
 
-async def _run(docs: Any, settings: Settings, backend: Backend, sink: _LineSink, total: int) -> int:
+def _writer(output_format: str, sink: _LineSink, out: str | None, *, full: bool, bom: bool,
+            companion_dir: str | None) -> Writer:
+    folder: str | None = companion_dir
+    prefix = ""
+    if out is not None:
+        base, ext = os.path.splitext(out)
+        prefix = os.path.basename(base if ext else out) + "."
+        if folder is None:
+            folder = os.path.dirname(out) or "."
+    if output_format != "csv":
+        folder = None
+    return writer_for(output_format, sink, full=full, bom=bom, companion_dir=folder, companion_prefix=prefix)  # type: ignore[arg-type]
+
+
+async def _run(docs: Any, settings: Settings, backend: Backend, writer: Writer, total: int, *,
+               notify_errors: bool = False) -> int:
     failed = 0
     show = sys.stderr.isatty() and total >= PROGRESS_MIN_DOCS
     progress_cm: Any = nullcontext()
@@ -152,7 +201,9 @@ async def _run(docs: Any, settings: Settings, backend: Backend, sink: _LineSink,
             async for item in extract_stream(docs, settings, backend=backend):
                 if isinstance(item, DocumentError):
                     failed += 1
-                sink.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False))
+                    if notify_errors:
+                        notice(f"{item.id}: {item.error.get('code')}: {item.error.get('message')} (no study written)")
+                writer.write(item.model_dump(mode="json"))
                 if show:
                     progress.advance(task)
         finally:

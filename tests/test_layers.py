@@ -29,9 +29,10 @@ ALLOWED = {
     "service": {"service", "review", "batch", "evals", "extractor"},
     "cli": {"cli", "service", "review", "batch", "evals", "extractor"},
 }
-SUBPACKAGES = ("rules", "llm", "importers")
+SUBPACKAGES = ("rules", "llm", "importers", "outputs")
 # Sub-packages of extractor each may not import.
-FORBIDDEN_SUBPACKAGES = {"rules": {"llm", "importers"}, "llm": {"rules", "importers"}, "importers": {"rules", "llm"}}
+FORBIDDEN_SUBPACKAGES = {"rules": {"llm", "importers"}, "llm": {"rules", "importers"}, "importers": {"rules", "llm"},
+                         "outputs": {"rules", "llm", "importers"}}
 # The rules' value parsers read values, not pages: they import no reader.
 PARSERS = ("extractor/rules/parsers.py", "extractor/rules/site_parsers.py", "extractor/rules/lexicon.py")
 RULES_READERS = {"reader", "titles", "design", "eligibility", "parties", "arms_outcomes", "table_records",
@@ -161,7 +162,7 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("package", ["extractor", "extractor.rules", "extractor.llm", "extractor.importers",
-                                     "evals", "cli"])
+                                     "extractor.outputs", "evals", "cli"])
 def test_public_surface_is_explicit(package: str) -> None:
     import importlib
 
