@@ -195,7 +195,7 @@ class TableWriter:
             if isinstance(value, list):
                 statuses = [str(ev.get("status")) for k, ev in evidence.items() if field_of(k) == field]
                 sources = [_provenance_word(p) for k, p in provenance.items() if field_of(k) == field]
-                match = _counted(statuses, _STATUS_STYLE) if statuses else Text("not grounded", style="red")
+                match = _counted(statuses, _STATUS_STYLE) if statuses else Text("-")
                 yield _Row((field,), field, _shorten(summary(field, value)), match,
                            _counted(sources, counts_when_one=False).plain or "-")
                 continue
