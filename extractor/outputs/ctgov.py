@@ -98,7 +98,7 @@ def to_ctgov_study(record: TrialRecord | Mapping[str, Any]) -> dict[str, Any]:
     arms = [dict(a, intervention_names=list(a.get("intervention_names") or [])) for a in r.get("arms") or []]
     interventions = [dict(i, arm_labels=list(i.get("arm_labels") or [])) for i in r.get("interventions") or []]
     link_arms_interventions(arms, interventions)
-    types = {}
+    types: dict[str, str | None] = {}
     for i in interventions:
         types.setdefault(i["name"], i.get("type"))
 

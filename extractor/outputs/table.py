@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from collections.abc import Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from rich import box
 from rich.console import Console
@@ -146,7 +146,7 @@ class TableWriter:
         table = Table(title=title if self.full else _shorten(title, widths["total"]), caption=caption,
                       caption_justify="left", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
                       pad_edge=False, expand=False, title_style="bold")
-        fold = "fold" if self.full else "ellipsis"
+        fold: Literal["fold", "ellipsis"] = "fold" if self.full else "ellipsis"
         table.add_column("field", style="bold", no_wrap=True, width=widths["field"])
         table.add_column("value", no_wrap=not self.full, overflow=fold, width=widths["value"])
         table.add_column("match", no_wrap=True, width=widths["match"])
