@@ -147,6 +147,9 @@ def extract_command(
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     if resume and out is None:
         raise ConfigError("--resume needs --out FILE (the file to resume)")
+    for flag, given, fmt in (("--full", full, "table"), ("--bom", bom, "csv"), ("--companion-dir", companion_dir, "csv")):
+        if given and output_format != fmt:
+            raise ConfigError(f"{flag} applies to --format {fmt} only")
     if resume and output_format != "jsonl":
         raise ConfigError("--resume works with --format jsonl only (the other formats are written whole)")
     limit = _max_bytes(max_bytes)
