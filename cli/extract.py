@@ -106,7 +106,7 @@ def _choose_backend(settings: Settings) -> tuple[Settings, Backend]:
 
 def extract_command(
     paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files, directories (*.txt, *.md, *.html) or - for stdin."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Append JSON Lines to FILE instead of stdout."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write to FILE instead of stdout (each JSON line whole; --resume appends)."),
     backend: str = typer.Option("auto", "--backend", help="auto, llm or rules (auto: llm when a key or base URL is set)."),
     model: str | None = typer.Option(None, "--model", help="Model name for the LLM backend."),
     prompt: str | None = typer.Option(None, "--prompt", help="Prompt version for the LLM backend."),
@@ -127,15 +127,19 @@ def extract_command(
 ) -> None:
     """Extract a TrialRecord from each document: one JSON line per document, in input order.
 
-    Formats (--format): jsonl: one JSON line per document, the contract (see the README).
-    table: per document, each filled field with its value, match status, provenance and the checks'
-    findings, one line each (--full: every value path, whole text). csv: one row per document, a
-    column per scalar field, text lists joined with " | " (a "|" or backslash inside an item is
-    escaped with a backslash), failed documents as rows with error_code/error_message; arms,
-    interventions, outcomes, locations and contacts go to companion files keyed by id
-    (--out r.csv writes r.arms.csv, r.interventions.csv, r.outcomes.csv, r.locations.csv,
-    r.contacts.csv), or into JSON cells on stdout. ctgov: a ClinicalTrials.gov API v2 page,
-    {"studies": [...]}, one study per line; failed documents are named on stderr.
+    --format jsonl (default): one JSON line per document, the contract (see the README).
+
+    --format table: per document, each filled field with its value, match status, provenance and
+    the checks' findings, one line each; --full: every value path, whole text.
+
+    --format csv: one row per document, a column per scalar field, text lists joined with " | "
+    (a "|" or backslash inside an item is escaped with a backslash), failed documents as rows with
+    error_code and error_message. Arms, interventions, outcomes, locations and contacts go to
+    companion files keyed by id (--out r.csv writes r.arms.csv, r.interventions.csv,
+    r.outcomes.csv, r.locations.csv, r.contacts.csv), or into JSON cells on stdout. --bom for Excel.
+
+    --format ctgov: a ClinicalTrials.gov API v2 page, {"studies": [...]}, one study per line, that
+    `trialx gold import-ctgov` reads back; failed documents are named on stderr.
 
     Example: trialx extract samples/ --backend rules --out results.jsonl
 
