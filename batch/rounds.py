@@ -82,6 +82,10 @@ def _failed(store: BatchDir, files: list[Path]) -> list[str]:
 def retry(store: BatchDir, files: list[Path], *, api: openai.OpenAI | None = None, realtime: bool = False,
           base_url: str | None = None, limits: Limits = Limits()) -> dict[str, Any]:
     """Send the requests with no valid answer again; what was sent."""
+    waiting = unfinished(batches(store))
+    if waiting and not realtime:
+        raise ConfigError(f"{len(waiting)} batch(es) still running ({', '.join(waiting[:3])}): "
+                          "their requests are not failed yet; see 'trialx batch status'")
     failed = _failed(store, files)
     if not failed:
         return {"failed": 0}
