@@ -1,0 +1,108 @@
+"""`trialx batch ...`: the five commands against the fake Batch API, cost at the batch price, kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli.main import run
+from evals import batch_cost_usd
+from evals.runs import run_info
+from tests.batch.conftest import comparable, pages, read_lines, reading_responder, realtime_lines  # noqa: F401 - pages is a fixture
+from tests.fake_batch import FakeBatchAPI
+from tests.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def trialx(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        run(argv)
+    return int(exit_info.value.code or 0)
+
+
+def test_the_commands_end_to_end(pages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeOpenAI(reading_responder) as model:
+        expected = realtime_lines(pages, model)
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"fake-model": {"input": 1.0, "output": 4.0}}), encoding="utf-8")
+    run_dir, out = tmp_path / "run", tmp_path / "results.jsonl"
+    with FakeBatchAPI(model=FakeOpenAI(reading_responder), outcomes=["expired"]) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+        assert trialx(["batch", "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"]) == 0
+        assert trialx(["batch", "submit", str(run_dir)]) == 0
+        assert trialx(["batch", "submit", str(run_dir)]) == 0
+        assert fake.creates == 1
+        capsys.readouterr()
+        assert trialx(["batch", "status", str(run_dir)]) == 0
+        assert json.loads(capsys.readouterr().out)["status"] == "in_progress"
+        assert trialx(["batch", "collect", str(run_dir), "--out", str(out), "--prices", str(prices)]) == 0
+        err = capsys.readouterr().err
+        assert "6 LLM_FAILED" in err and "batch retry" in err and "at the batch price" in err
+        assert trialx(["batch", "retry", str(run_dir)]) == 0
+        assert fake.creates == 2
+        assert trialx(["batch", "status", str(run_dir)]) == 0
+        assert trialx(["batch", "collect", str(run_dir), "--out", str(out)]) == 0
+    got = read_lines(out)
+    assert [comparable(g) for g in got] == [comparable(e) for e in expected]
+    assert "sk-test-secret" not in "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
+
+
+def test_collect_needs_a_prepared_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert trialx(["batch", "collect", str(tmp_path), "--out", str(tmp_path / "r.jsonl"), "--from-file", "x"]) == 2
+    assert "not a prepared batch directory" in capsys.readouterr().err
+
+
+def test_batch_tokens_cost_half_unless_the_table_says() -> None:
+    tokens = {"batch": {"input": 1_000_000, "output": 1_000_000}, "realtime": {"input": 0, "output": 0}}
+    assert batch_cost_usd("m", tokens, {"m": {"input": 1.0, "output": 4.0}}) == 2.5
+    assert batch_cost_usd("m", tokens, {"m": {"input": 1.0, "output": 4.0, "batch_input": 0.8, "batch_output": 2.0}}) == 2.8
+    lines = {"a": {"record": {}, "backend": "llm", "usage": {"model": "m", "input_tokens": 1_000_000, "output_tokens": 0, "batch": True}},
+             "b": {"record": {}, "backend": "llm", "usage": {"model": "m", "input_tokens": 1_000_000, "output_tokens": 0}}}
+    assert run_info(lines, prices={"m": {"input": 1.0, "output": 4.0}})["cost_usd"] == 1.5  # trialx eval/score of batch lines
+
+
+def _kill_when(proc: subprocess.Popen[bytes], ready: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready.exists() and ready.stat().st_size > 2000:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    proc.wait()
+
+
+def test_kill_9_in_prepare_and_in_collect(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(150):
+        (pages / f"doc_{n:03d}.txt").write_text(f"Trial {n}\nNCT{n:08d}\nEnrollment: {n + 10} participants\n" * 3,
+                                                encoding="utf-8")
+    run_dir, out = tmp_path / "run", tmp_path / "results.jsonl"
+    cmd = [sys.executable, "-m", "cli.main", "batch"]
+    proc = subprocess.Popen([*cmd, "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"], cwd=ROOT)
+    _kill_when(proc, run_dir / "rules.jsonl.tmp")
+    assert proc.returncode == -signal.SIGKILL and not (run_dir / "manifest.json").exists()
+    subprocess.run([*cmd, "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"], cwd=ROOT, check=True)
+    answers = tmp_path / "answers.jsonl"
+    with FakeBatchAPI(model=FakeOpenAI(reading_responder)) as fake:
+        fake.content["in"] = (run_dir / "requests-001.jsonl").read_bytes()
+        batch = {"input_file_id": "in", "status": "in_progress", "_outcome": "completed", "id": "b", "request_counts": {}}
+        fake._finish(batch, "completed")
+        answers.write_bytes(fake.content[batch["output_file_id"]])
+    proc = subprocess.Popen([*cmd, "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)], cwd=ROOT)
+    _kill_when(proc, Path(str(out) + ".tmp"))
+    assert not out.exists()
+    subprocess.run([*cmd, "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)], cwd=ROOT, check=True)
+    lines = read_lines(out)
+    assert [g["id"] for g in lines] == [f"doc_{n:03d}" for n in range(150)]
+    assert all(g["backend"] == "llm" for g in lines)
