@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import multiprocessing
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import openai
 import pytest
 
 from cli.main import run
@@ -18,9 +18,6 @@ from evals.runs import run_info
 from tests.batch.conftest import comparable, pages, read_lines, reading_responder, realtime_lines  # noqa: F401 - pages is a fixture
 from tests.fake_batch import FakeBatchAPI
 from tests.fake_openai import FakeOpenAI
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def trialx(argv: list[str]) -> int:
     with pytest.raises(SystemExit) as exit_info:
@@ -71,38 +68,55 @@ def test_batch_tokens_cost_half_unless_the_table_says() -> None:
     assert run_info(lines, prices={"m": {"input": 1.0, "output": 4.0}})["cost_usd"] == 1.5  # trialx eval/score of batch lines
 
 
-def _kill_when(proc: subprocess.Popen[bytes], ready: Path) -> None:
+def _kill_when(proc: multiprocessing.process.BaseProcess, ready: Path) -> None:
+    """SIGKILL `proc` once `ready` (a file it streams into) has some content: a kill -9 mid-write."""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and proc.is_alive():
         if ready.exists() and ready.stat().st_size > 2000:
-            os.kill(proc.pid, signal.SIGKILL)
+            proc.kill()
             break
-        time.sleep(0.01)
-    proc.wait()
+        time.sleep(0.005)
+    proc.join()
+
+
+def _command(argv: list[str]) -> None:
+    try:
+        run(argv)
+    finally:
+        os._exit(0)
 
 
 def test_kill_9_in_prepare_and_in_collect(tmp_path: Path) -> None:
+    """A forked `trialx batch prepare` / `collect` killed with SIGKILL mid-way; the same command again."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for n in range(150):
         (pages / f"doc_{n:03d}.txt").write_text(f"Trial {n}\nNCT{n:08d}\nEnrollment: {n + 10} participants\n" * 3,
                                                 encoding="utf-8")
     run_dir, out = tmp_path / "run", tmp_path / "results.jsonl"
-    cmd = [sys.executable, "-m", "cli.main", "batch"]
-    proc = subprocess.Popen([*cmd, "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"], cwd=ROOT)
+    fork = multiprocessing.get_context("fork")
+    prepare_argv = ["batch", "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"]
+    proc = fork.Process(target=_command, args=(prepare_argv,))
+    proc.start()
     _kill_when(proc, run_dir / "rules.jsonl.tmp")
-    assert proc.returncode == -signal.SIGKILL and not (run_dir / "manifest.json").exists()
-    subprocess.run([*cmd, "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"], cwd=ROOT, check=True)
+    assert proc.exitcode == -signal.SIGKILL and not (run_dir / "manifest.json").exists()
+    assert trialx(prepare_argv) == 0
     answers = tmp_path / "answers.jsonl"
     with FakeBatchAPI(model=FakeOpenAI(reading_responder)) as fake:
-        fake.content["in"] = (run_dir / "requests-001.jsonl").read_bytes()
-        batch = {"input_file_id": "in", "status": "in_progress", "_outcome": "completed", "id": "b", "request_counts": {}}
-        fake._finish(batch, "completed")
-        answers.write_bytes(fake.content[batch["output_file_id"]])
-    proc = subprocess.Popen([*cmd, "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)], cwd=ROOT)
+        api = openai.OpenAI(api_key="k", base_url=fake.base_url, max_retries=0)
+        with open(run_dir / "requests-001.jsonl", "rb") as fh:
+            file_id = api.files.create(file=("requests.jsonl", fh), purpose="batch").id
+        batch_id = api.batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h").id
+        while (remote := api.batches.retrieve(batch_id)).status != "completed":
+            pass
+        assert remote.output_file_id
+        answers.write_bytes(api.files.content(remote.output_file_id).read())
+    collect_argv = ["batch", "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)]
+    proc = fork.Process(target=_command, args=(collect_argv,))
+    proc.start()
     _kill_when(proc, Path(str(out) + ".tmp"))
-    assert not out.exists()
-    subprocess.run([*cmd, "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)], cwd=ROOT, check=True)
+    assert proc.exitcode == -signal.SIGKILL and not out.exists()
+    assert trialx(collect_argv) == 0
     lines = read_lines(out)
     assert [g["id"] for g in lines] == [f"doc_{n:03d}" for n in range(150)]
     assert all(g["backend"] == "llm" for g in lines)
