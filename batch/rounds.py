@@ -4,7 +4,8 @@
 `gather` downloads the outputs and error files of every finished batch; `retry` lists the
 requests with no valid answer once every batch has finished and writes them as a new round of
 files (`retry<N>-001.jsonl`, the original lines, unchanged) submitted as new batches, or sends
-their documents through the real-time path (`extract_record`, re-asks included).
+their documents through the real-time path. Without an API (a vLLM run) the new files are only
+written, for the runner; `collect --from-file` then reads its outputs with the first ones (`extract_record`, re-asks included).
 """
 
 from __future__ import annotations
@@ -93,10 +94,9 @@ def retry(store: BatchDir, files: list[Path], *, api: openai.OpenAI | None = Non
         docs = sorted({split_custom_id(cid)[0] for cid in failed})
         asyncio.run(_realtime(store, docs, base_url))
         return {"failed": len(failed), "realtime_documents": len(docs)}
-    assert api is not None
     rounds = [e for e in store.journal() if e["event"] == "retry_round"]
     state = batches(store)
-    if rounds and any(name not in state for name in rounds[-1]["files"]):
+    if rounds and api is not None and any(name not in state for name in rounds[-1]["files"]):
         submit(api, store)  # a round written but not submitted before a crash: submit it, no new round
         return {"failed": len(failed), "files": rounds[-1]["files"]}
     wanted = set(failed)
@@ -111,7 +111,8 @@ def retry(store: BatchDir, files: list[Path], *, api: openai.OpenAI | None = Non
                     splitter.write(line)
     written = [f["name"] for f in splitter.finish()]
     store.log("retry_round", files=written, requests=len(failed))
-    submit(api, store)
+    if api is not None:
+        submit(api, store)  # else (vLLM): the runner is given the new files
     return {"failed": len(failed), "files": written}
 
 

@@ -90,13 +90,13 @@ def collect_command(
 def retry_command(
     directory: Path = typer.Argument(..., metavar="DIR"),
     realtime: bool = typer.Option(False, "--realtime", help="Send the failed documents through the real-time path."),
-    from_file: list[Path] = typer.Option([], "--from-file", help="Output files already received (vLLM)."),
+    from_file: list[Path] = typer.Option([], "--from-file", help="Output files of vLLM's runner: the retry files are written for it (DIR/retry<N>-001.jsonl)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
 ) -> None:
     """List the requests that failed, expired or were cancelled, and send them again."""
     store = BatchDir(directory)
     store.manifest()
-    api = None if from_file and realtime else client(base_url)
+    api = None if from_file else client(base_url)  # with --from-file (vLLM): new files for the runner
     files = list(from_file) if from_file else gather(api, store) if api is not None else []
     sent = retry(store, files, api=api, realtime=realtime, base_url=base_url)
     notice(json.dumps(sent))

@@ -131,3 +131,29 @@ def test_retry_through_the_real_time_path(pages: Path, tmp_path: Path) -> None:
     lines = _accounted(out, store)
     assert not _failed(lines)
     assert sum(1 for g in lines if "usage" in g and g["usage"]["batch"]) == 6  # the rest: real-time price
+
+
+def test_retry_for_a_runner_writes_new_files(tmp_path: Path) -> None:
+    """vLLM: no API; the failed lines are written as retry1-*.jsonl, and their outputs complete the run."""
+    pages = tmp_path / "p"
+    pages.mkdir()
+    for n in range(10):
+        (pages / f"d{n}.txt").write_text(f"Trial {n}\nNCT{n:08d}\n", encoding="utf-8")
+    store = _prepared(pages, tmp_path)
+    with FakeBatchAPI(model=FakeOpenAI(reading_responder, by_request=["ok", "ok", "500"]), errors_in_output=True) as fake:
+        first = tmp_path / "out1.jsonl"
+        fake.content["in"] = (store.path / "requests-001.jsonl").read_bytes()
+        job = {"id": "b1", "input_file_id": "in", "request_counts": {}}
+        fake._finish(job, "completed")
+        first.write_bytes(fake.content[job["output_file_id"]])
+        sent = retry(store, [first])
+        assert sent["failed"] == 1 and sent["files"] == ["retry1-001.jsonl"]
+        assert len((store.path / "retry1-001.jsonl").read_text().splitlines()) == 1
+        fake.content["in2"] = (store.path / "retry1-001.jsonl").read_bytes()
+        job2 = {"id": "b2", "input_file_id": "in2", "request_counts": {}}
+        fake._finish(job2, "completed")
+        second = tmp_path / "out2.jsonl"
+        second.write_bytes(fake.content[job2["output_file_id"]])
+    out = tmp_path / "results.jsonl"
+    collect(store, out, [first, second])
+    assert not _failed(_accounted(out, store))
