@@ -28,7 +28,7 @@ def client(base_url: str | None = None, api_key: str | None = None) -> openai.Op
     key = api_key or os.environ.get("OPENAI_API_KEY")
     url = base_url or os.environ.get("OPENAI_BASE_URL")
     if not key and not url:
-        raise ConfigError("batch submit needs OPENAI_API_KEY or a base URL (OPENAI_BASE_URL / --base-url)")
+        raise ConfigError("the Batch API needs OPENAI_API_KEY or a base URL (OPENAI_BASE_URL / --base-url)")
     return openai.OpenAI(api_key=key or "unused", base_url=url, max_retries=3, timeout=600)
 
 

@@ -48,7 +48,9 @@ def submit_command(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)."),
 ) -> None:
     """Upload the request files and create one batch each (submitting again creates none twice)."""
-    ids = submit(client(base_url), BatchDir(directory))
+    store = BatchDir(directory)
+    store.manifest()  # a directory that was never prepared fails first
+    ids = submit(client(base_url), store)
     notice(f"{len(ids)} batch(es): {', '.join(ids)}")
 
 
@@ -58,7 +60,12 @@ def status_command(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
 ) -> None:
     """Each batch's state and request counts, one JSON line each."""
-    for name, item in refresh(client(base_url), BatchDir(directory)).items():
+    store = BatchDir(directory)
+    store.manifest()
+    state = refresh(client(base_url), store)
+    if not state:
+        notice(f"no batch submitted yet: 'trialx batch submit {directory}'")
+    for name, item in state.items():
         print(json.dumps({"file": name, "batch_id": item["batch_id"], "status": item.get("status"),
                           "counts": item.get("counts", {})}))
 
