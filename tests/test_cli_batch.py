@@ -120,3 +120,36 @@ def test_kill_9_in_prepare_and_in_collect(tmp_path: Path) -> None:
     lines = read_lines(out)
     assert [g["id"] for g in lines] == [f"doc_{n:03d}" for n in range(150)]
     assert all(g["backend"] == "llm" for g in lines)
+
+
+def test_score_a_run_made_from_batch_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Batch results saved as a run's predictions: `trialx score` costs them at the batch price."""
+    from tests.builders import make_gold
+
+    gold = make_gold(tmp_path / "gold", {f"g{n}": {"nct_id": f"NCT0{n}000000", "enrollment": 30 + n} for n in range(3)})
+    for n in range(3):
+        (gold / "sources" / f"g{n}.txt").write_text(f"Trial {n}\nNCT0{n}000000\n{30 + n} participants\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    with FakeOpenAI(reading_responder) as model:
+        from batch import BatchDir, collect, prepare
+        from extractor.llm import LLMConfig
+        from tests.fake_openai import respond
+
+        prepare([str(gold / "sources")], run_dir, LLMConfig(model="fake-model"))
+        answers = tmp_path / "answers.jsonl"
+        with answers.open("w") as fh:
+            for raw in (run_dir / "requests-001.jsonl").read_text().splitlines():
+                line = json.loads(raw)
+                status, body = respond(model, line["body"])
+                fh.write(json.dumps({"custom_id": line["custom_id"], "response": {"status_code": status, "body": body}}) + "\n")
+    scored = tmp_path / "scored"
+    scored.mkdir()
+    collect(BatchDir(run_dir), scored / "predictions.jsonl", [answers])
+    lines = read_lines(scored / "predictions.jsonl")
+    tokens_in = sum(g["usage"]["input_tokens"] for g in lines)
+    tokens_out = sum(g["usage"]["output_tokens"] for g in lines)
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"fake-model": {"input": 2.0, "output": 8.0}}), encoding="utf-8")
+    assert trialx(["score", str(scored), "--gold", str(gold), "--prices", str(prices)]) == 0
+    info = json.loads((scored / "run.json").read_text())
+    assert info["cost_usd"] == round((tokens_in * 1.0 + tokens_out * 4.0) / 1e6, 6) > 0
