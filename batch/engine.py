@@ -19,7 +19,7 @@ from extractor.errors import ConfigError, LLMTransportError
 
 from batch.store import BatchDir, atomic_write
 
-__all__ = ["TERMINAL", "batches", "client", "download", "refresh", "submit_file"]
+__all__ = ["TERMINAL", "batches", "client", "download", "refresh", "remote_batches", "submit_file"]
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -51,17 +51,31 @@ def _remote_name(run_id: str, name: str) -> str:
     return f"trialx-{run_id}-{name}"
 
 
-def submit_file(api: openai.OpenAI, store: BatchDir, name: str, run_id: str) -> str:
-    """Upload `name` and create its batch, unless done already; the batch id."""
+def remote_batches(api: openai.OpenAI, run_id: str) -> dict[str, Any]:
+    """The server's batches of this run, by file name (from their metadata)."""
+    try:
+        found = {}
+        for remote in api.batches.list(limit=100):
+            meta = remote.metadata or {}
+            if meta.get("trialx_run") == run_id and meta.get("trialx_file"):
+                found[meta["trialx_file"]] = remote
+        return found
+    except openai.OpenAIError as exc:
+        raise LLMTransportError(f"the Batch API failed listing batches: {' '.join(str(exc).split())[:200]}") from None
+
+
+def submit_file(api: openai.OpenAI, store: BatchDir, name: str, run_id: str, remote: dict[str, Any] | None = None) -> str:
+    """Upload `name` and create its batch, unless done already; the batch id.
+
+    `remote`: `remote_batches` of the run, listed once by the caller for many files."""
     known = batches(store).get(name)
     if known is not None:
         return str(known["batch_id"])
+    found = (remote if remote is not None else remote_batches(api, run_id)).get(name)
+    if found is not None:
+        store.log("batch", file=name, batch_id=found.id, input_file_id=found.input_file_id, found=True)
+        return str(found.id)
     try:
-        for remote in api.batches.list(limit=100):
-            meta = remote.metadata or {}
-            if meta.get("trialx_run") == run_id and meta.get("trialx_file") == name:
-                store.log("batch", file=name, batch_id=remote.id, input_file_id=remote.input_file_id, found=True)
-                return remote.id
         file_id = _uploaded(store).get(name)
         if file_id is None:
             remote_name = _remote_name(run_id, name)

@@ -23,7 +23,7 @@ from extractor.result import Usage
 
 from batch.answers import Answers
 from batch.collect import Summary, manifest_config, manifest_prompt, results
-from batch.engine import TERMINAL, batches, download, refresh, submit_file
+from batch.engine import TERMINAL, batches, download, refresh, remote_batches, submit_file
 from batch.prepare import Limits, Splitter, split_custom_id
 from batch.store import BatchDir
 
@@ -39,9 +39,19 @@ def pending_files(store: BatchDir) -> list[str]:
     return names
 
 
-def submit(api: openai.OpenAI, store: BatchDir) -> list[str]:
+def submit(api: openai.OpenAI, store: BatchDir, limit: int | None = None) -> list[str]:
+    """The batch id of every request file, creating at most `limit` new batches (an org's queue
+    limit on enqueued tokens: submit again later for the rest)."""
     run_id = store.manifest()["run_id"]
-    return [submit_file(api, store, name, run_id) for name in pending_files(store)]
+    known = batches(store)
+    todo = [name for name in pending_files(store) if name not in known]
+    if limit is not None:
+        todo = todo[:limit]
+    remote = remote_batches(api, run_id) if todo else {}
+    for name in todo:
+        submit_file(api, store, name, run_id, remote)
+    state = batches(store)
+    return [str(state[name]["batch_id"]) for name in pending_files(store) if name in state]
 
 
 def unfinished(state: dict[str, dict[str, Any]]) -> list[str]:

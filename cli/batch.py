@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from batch import BatchDir, Limits, client, collect, gather, prepare, refresh, retry, submit
+from batch import BatchDir, Limits, client, collect, gather, pending_files, prepare, refresh, retry, submit
 from cli.common import notice
 from evals import batch_cost_usd, load_prices
 from extractor.llm import LLMConfig
@@ -46,12 +46,15 @@ def prepare_command(
 def submit_command(
     directory: Path = typer.Argument(..., metavar="DIR"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Create at most N new batches now (an org's "
+                                        "enqueued-token limit); submit again later for the rest."),
 ) -> None:
     """Upload the request files and create one batch each (submitting again creates none twice)."""
     store = BatchDir(directory)
     store.manifest()  # a directory that was never prepared fails first
-    ids = submit(client(base_url), store)
-    notice(f"{len(ids)} batch(es): {', '.join(ids)}")
+    ids = submit(client(base_url), store, limit)
+    left = len(pending_files(store)) - len(ids)
+    notice(f"{len(ids)} batch(es): {', '.join(ids)}" + (f"; {left} file(s) not submitted yet" if left else ""))
 
 
 @batch_app.command("status")

@@ -51,6 +51,14 @@ def test_submit_twice_creates_no_second_batch(pages: Path, tmp_path: Path) -> No
     assert first == second and len(first) == 3 and fake.creates == 3 and fake.uploads == 3
 
 
+def test_submit_with_a_limit_leaves_the_rest_for_later(pages: Path, tmp_path: Path) -> None:
+    store = _prepared(pages, tmp_path, max_requests=5)
+    with FakeBatchAPI(model=FakeOpenAI(reading_responder)) as fake:
+        assert submit(_api(fake), store, limit=2) == ["batch_1", "batch_2"]
+        assert submit(_api(fake), store, limit=2) == ["batch_1", "batch_2", "batch_3"]
+        assert fake.creates == 3
+
+
 def test_crash_between_create_and_journal_makes_no_duplicate(pages: Path, tmp_path: Path) -> None:
     store = _prepared(pages, tmp_path)
     with FakeBatchAPI(model=FakeOpenAI(reading_responder), crash_after_create=True) as fake:
