@@ -191,6 +191,17 @@ class FakeBatchAPI:
         self.content[file_id] = data
         return file_id
 
+    def run_file(self, requests: bytes) -> bytes:
+        """What a Batch-format runner (vLLM's run_batch) writes for a request file: every line's answer
+        in the output, errors included (it has no separate error file)."""
+        with self._lock:
+            keep, self.errors_in_output = self.errors_in_output, True
+            self.content["runner-input"] = requests
+            job: dict[str, Any] = {"id": "runner", "input_file_id": "runner-input", "request_counts": {}}
+            self._finish(job, "completed")
+            self.errors_in_output = keep
+            return self.content[job["output_file_id"]]
+
     # -- HTTP ------------------------------------------------------------------------------
     def _send(self, h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()

@@ -273,5 +273,9 @@ def respond(fake: FakeOpenAI, body: dict[str, Any]) -> tuple[int, dict[str, Any]
         return 429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}
     if fault in {"500", "502", "503"}:
         return int(fault), {"error": {"message": f"fake server error {fault}", "type": "server_error"}}
-    completion = fake._completion(body, fault)
-    return 200, completion
+    return 200, fake._completion(body, fault)
+
+
+def completion_for(fake: FakeOpenAI, body: dict[str, Any]) -> dict[str, Any]:
+    """The 200 answer `fake` gives to `body` (no fault, nothing recorded)."""
+    return fake._completion(body, "ok")

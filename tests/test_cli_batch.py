@@ -9,7 +9,6 @@ import signal
 import time
 from pathlib import Path
 
-import openai
 import pytest
 
 from cli.main import run
@@ -102,15 +101,7 @@ def test_kill_9_in_prepare_and_in_collect(tmp_path: Path) -> None:
     assert proc.exitcode == -signal.SIGKILL and not (run_dir / "manifest.json").exists()
     assert trialx(prepare_argv) == 0
     answers = tmp_path / "answers.jsonl"
-    with FakeBatchAPI(model=FakeOpenAI(reading_responder)) as fake:
-        api = openai.OpenAI(api_key="k", base_url=fake.base_url, max_retries=0)
-        with open(run_dir / "requests-001.jsonl", "rb") as fh:
-            file_id = api.files.create(file=("requests.jsonl", fh), purpose="batch").id
-        batch_id = api.batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h").id
-        while (remote := api.batches.retrieve(batch_id)).status != "completed":
-            pass
-        assert remote.output_file_id
-        answers.write_bytes(api.files.content(remote.output_file_id).read())
+    answers.write_bytes(FakeBatchAPI(model=FakeOpenAI(reading_responder)).run_file((run_dir / "requests-001.jsonl").read_bytes()))
     collect_argv = ["batch", "collect", str(run_dir), "--out", str(out), "--from-file", str(answers)]
     proc = fork.Process(target=_command, args=(collect_argv,))
     proc.start()

@@ -148,20 +148,13 @@ def test_retry_for_a_runner_writes_new_files(tmp_path: Path) -> None:
     for n in range(10):
         (pages / f"d{n}.txt").write_text(f"Trial {n}\nNCT{n:08d}\n", encoding="utf-8")
     store = _prepared(pages, tmp_path)
-    with FakeBatchAPI(model=FakeOpenAI(reading_responder, by_request=["ok", "ok", "500"]), errors_in_output=True) as fake:
-        first = tmp_path / "out1.jsonl"
-        fake.content["in"] = (store.path / "requests-001.jsonl").read_bytes()
-        job = {"id": "b1", "input_file_id": "in", "request_counts": {}}
-        fake._finish(job, "completed")
-        first.write_bytes(fake.content[job["output_file_id"]])
-        sent = retry(store, [first])
-        assert sent["failed"] == 1 and sent["files"] == ["retry1-001.jsonl"]
-        assert len((store.path / "retry1-001.jsonl").read_text().splitlines()) == 1
-        fake.content["in2"] = (store.path / "retry1-001.jsonl").read_bytes()
-        job2 = {"id": "b2", "input_file_id": "in2", "request_counts": {}}
-        fake._finish(job2, "completed")
-        second = tmp_path / "out2.jsonl"
-        second.write_bytes(fake.content[job2["output_file_id"]])
+    fake = FakeBatchAPI(model=FakeOpenAI(reading_responder, by_request=["ok", "ok", "500"]))
+    first, second = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
+    first.write_bytes(fake.run_file((store.path / "requests-001.jsonl").read_bytes()))
+    sent = retry(store, [first])
+    assert sent["failed"] == 1 and sent["files"] == ["retry1-001.jsonl"]
+    assert len((store.path / "retry1-001.jsonl").read_text().splitlines()) == 1
+    second.write_bytes(fake.run_file((store.path / "retry1-001.jsonl").read_bytes()))
     out = tmp_path / "results.jsonl"
     collect(store, out, [first, second])
     assert not _failed(_accounted(out, store))

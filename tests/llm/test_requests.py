@@ -9,7 +9,7 @@ import pytest
 
 from extractor.errors import LLMResponseError
 from extractor.llm import LLMConfig, extract_record, load_prompt, parse_answer, plan_requests, request_body
-from tests.fake_openai import FakeOpenAI, fixed_responder
+from tests.fake_openai import FakeOpenAI, completion_for, fixed_responder
 
 TEXT = "Title: Aspirin after stroke\nNCT01234567\nEnrollment: 120 participants\n"
 GOOD = {"nct_id": "NCT01234567", "enrollment": 120, "quotes": {"nct_id": "NCT01234567"}}
@@ -28,7 +28,7 @@ def test_body_and_answer_match_the_real_time_path(mode: str) -> None:
         config.base_url = fake.base_url
         outcome = asyncio.run(extract_record(TEXT, config))
         sent = fake.requests[0].body
-        answer = fake._completion(sent, "ok")
+        answer = completion_for(fake, sent)
     body = request_body(_plan(), config, mode)
     assert json.dumps(body, sort_keys=True) == json.dumps(sent, sort_keys=True)
     record = parse_answer(_plan(), answer, mode).to_record()
