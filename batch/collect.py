@@ -66,10 +66,8 @@ def _document_result(doc: dict[str, Any], rules_line: dict[str, Any], manifest: 
     text: str = doc["text"]
     usage = Usage(model=manifest["model"], prompt_version=prompt.version, prompt_hash=prompt.hash, batch=True)
     outcome = answers.realtime(doc["i"])
-    if outcome is not None:  # answered through the real-time path by `retry --realtime`
+    if outcome is not None and "error" not in outcome:  # answered through the real-time path (`retry --realtime`)
         usage = Usage.model_validate(outcome["usage"])
-        if "error" in outcome:
-            return llm_failed(rules, LLMError(outcome["error"]), usage, checked=False)
         result = merge(TrialRecord.model_validate(outcome["record"]), rules, text)
         result.usage = usage
         return result

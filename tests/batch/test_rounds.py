@@ -158,3 +158,20 @@ def test_retry_for_a_runner_writes_new_files(tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
     collect(store, out, [first, second])
     assert not _failed(_accounted(out, store))
+
+
+def test_a_real_time_retry_that_fails_leaves_the_batch_retry_open(pages: Path, tmp_path: Path) -> None:
+    store = _prepared(pages, tmp_path)
+    out = tmp_path / "results.jsonl"
+    with FakeBatchAPI(model=FakeOpenAI(reading_responder), outcomes=["expired"]) as fake:
+        api = _api(fake)
+        submit(api, store)
+        files = _finish(api, store)
+        with FakeOpenAI(reading_responder, per_document=["not_json"] * 3) as model:
+            assert retry(store, files, realtime=True, base_url=model.base_url)["realtime_documents"] == 6
+        collect(store, out, files)
+        assert len(_failed(_accounted(out, store))) == 6  # the real-time path failed too: still flagged
+        assert retry(store, files, api=api)["failed"] == 6  # and still listed for a batch retry
+        refresh(api, store)
+        collect(store, out, _finish(api, store))
+    assert not _failed(_accounted(out, store))
