@@ -8,6 +8,7 @@ import traceback
 
 import typer
 
+from cli.batch import batch_app
 from cli.check import check_command
 from cli.extract import extract_command
 from cli.gold import gold_app
@@ -38,6 +39,7 @@ app.command("compare")(compare_command)
 app.command("extract")(extract_command)
 app.command("check")(check_command)
 app.add_typer(gold_app, name="gold")
+app.add_typer(batch_app, name="batch")
 
 
 

@@ -158,7 +158,25 @@ def load_prices(path: str | Path | None = None) -> dict[str, dict[str, float]]:
         isinstance(v, dict) and {"input", "output"} <= set(v) for v in data.values()
     ):
         raise ConfigError(f'price table {source} must map each model to {{"input": USD, "output": USD}} per 1M tokens')
-    return {str(k): {"input": float(v["input"]), "output": float(v["output"])} for k, v in data.items()}
+    return {str(k): {name: float(price) for name, price in v.items() if name in PRICE_KEYS} for k, v in data.items()}
+
+
+# A model's entry may give its batch prices ("batch_input", "batch_output"); else batch is half price.
+PRICE_KEYS = ("input", "output", "batch_input", "batch_output")
+BATCH_DISCOUNT = 0.5
+
+
+def batch_cost_usd(model: str | None, tokens: Mapping[str, Mapping[str, int]],
+                   prices: Mapping[str, Mapping[str, float]]) -> float | None:
+    """Cost of {"batch": {input, output}, "realtime": {input, output}} tokens, each at its own price."""
+    if model is None or model not in prices:
+        return None
+    p = prices[model]
+    b, r = tokens.get("batch", {}), tokens.get("realtime", {})
+    cost = (b.get("input", 0) * p.get("batch_input", p["input"] * BATCH_DISCOUNT)
+            + b.get("output", 0) * p.get("batch_output", p["output"] * BATCH_DISCOUNT)
+            + r.get("input", 0) * p["input"] + r.get("output", 0) * p["output"])
+    return round(cost / 1e6, 6)
 
 
 def cost_usd(model: str | None, input_tokens: int, output_tokens: int, prices: Mapping[str, Mapping[str, float]]) -> float | None:
@@ -208,7 +226,7 @@ def run_info(
         git_commit=info.get("git_commit") or git_commit(),
         tokens={"input": tokens_in, "output": tokens_out},
         requests=sum(int(u.get("requests") or 0) for u in usages),
-        cost_usd=cost_usd(model, tokens_in, tokens_out, prices or {}),
+        cost_usd=batch_cost_usd(model, _tokens_by_price(usages), prices or {}),
         cache_hits=sum(1 for u in usages if u.get("cache_hit")),
         documents=len(predictions),
         failed=sum(1 for p in predictions.values() if "record" not in p),
@@ -216,6 +234,16 @@ def run_info(
     info.setdefault("started", None)
     info.setdefault("duration_s", None)
     return info
+
+
+def _tokens_by_price(usages: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Tokens answered by a batch engine (usage.batch) apart from real-time ones: they cost less."""
+    out = {"batch": {"input": 0, "output": 0}, "realtime": {"input": 0, "output": 0}}
+    for u in usages:
+        bucket = out["batch" if u.get("batch") else "realtime"]
+        bucket["input"] += int(u.get("input_tokens") or 0)
+        bucket["output"] += int(u.get("output_tokens") or 0)
+    return out
 
 
 def _read_json(path: Path) -> dict[str, Any]:

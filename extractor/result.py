@@ -71,6 +71,7 @@ class Usage(BaseModel):
     requests: int = 0
     cache_hit: bool = False
     latency_s: float = 0.0
+    batch: bool = False  # answered by a batch engine: costed at the batch price
 
 
 class ExtractionResult(BaseModel):

@@ -257,3 +257,25 @@ class FakeOpenAI:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test); nothing to tell it
+
+
+def respond(fake: FakeOpenAI, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """What `fake` answers to one chat-completions body, without HTTP: (status, payload).
+
+    The same fault schedules and the same answers as the HTTP server (a "hang" answers at once);
+    the fake Batch API (tests/fake_batch.py) answers each request line through it.
+    """
+    key = document_key(body)
+    fault = fake._next_fault(key)
+    with fake._lock:
+        fake.requests.append(Recorded(key, fault, body, True))
+    if fault == "429":
+        return 429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}
+    if fault in {"500", "502", "503"}:
+        return int(fault), {"error": {"message": f"fake server error {fault}", "type": "server_error"}}
+    return 200, fake._completion(body, fault)
+
+
+def completion_for(fake: FakeOpenAI, body: dict[str, Any]) -> dict[str, Any]:
+    """The 200 answer `fake` gives to `body` (no fault, nothing recorded)."""
+    return fake._completion(body, "ok")
