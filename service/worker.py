@@ -50,7 +50,7 @@ class Extraction:
         start = time.perf_counter()
         try:
             backend = self.backend(settings)
-            name = backend.name
+            name: str = backend.name
             result: ExtractionResult | DocumentError = await backend.extract(doc_id, source, text)
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the job
             name = settings.backend
