@@ -14,6 +14,7 @@ from cli.extract import extract_command
 from cli.gold import gold_app
 from cli.evals import compare_command, eval_command, score_command
 from cli.schema import schema_command
+from cli.serve import serve_command
 from extractor.errors import TrialxError
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.command("extract")(extract_command)
 app.command("check")(check_command)
 app.add_typer(gold_app, name="gold")
 app.add_typer(batch_app, name="batch")
+app.command("serve")(serve_command)
 
 
 

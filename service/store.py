@@ -1,0 +1,220 @@
+"""The durable job queue: jobs, their documents and their results in SQLite (WAL).
+
+A job's documents are inserted in one transaction (a restart mid-upload leaves no half job);
+results have UNIQUE(job_id, seq), so a document is never processed into two results; documents
+left `running` by a killed server are requeued when the store opens.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Claim", "JobInfo", "JobStore", "NewDocument"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+  created REAL NOT NULL, updated REAL NOT NULL, settings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+  job_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_id TEXT NOT NULL, source TEXT NOT NULL,
+  text TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (job_id, seq));
+CREATE INDEX IF NOT EXISTS documents_state ON documents(state);
+CREATE TABLE IF NOT EXISTS results (
+  job_id TEXT NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, UNIQUE(job_id, seq));
+"""
+
+FINISHED = ("done", "cancelled")
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: str
+    owner: str
+    state: str  # queued | running | done | cancelled
+    total: int
+    done: int
+    failed: int
+    created: float
+    updated: float
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A document to queue, or (error_line set) one already answered at upload with its error."""
+
+    doc_id: str
+    source: str
+    text: str
+    error_line: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    job_id: str
+    seq: int
+    doc_id: str
+    source: str
+    text: str
+    settings: dict[str, Any]
+
+
+class JobStore:
+    """One connection guarded by a lock: every call is a short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self.requeue()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def requeue(self) -> int:
+        """Documents a previous process left in progress go back to pending."""
+        with self._lock:
+            cur = self._db.execute("UPDATE documents SET state='pending' WHERE state='running'")
+            return cur.rowcount
+
+    # --- jobs ---------------------------------------------------------------------------
+    def create_job(self, owner: str, docs: Iterable[NewDocument], settings: dict[str, Any]) -> JobInfo:
+        """All documents of the job in ONE transaction."""
+        job_id = uuid.uuid4().hex
+        now = time.time()
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                total = done = failed = 0
+                for seq, doc in enumerate(docs, 1):
+                    total = seq
+                    state = "pending" if doc.error_line is None else "done"
+                    db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?)",
+                               (job_id, seq, doc.doc_id, doc.source, doc.text, state))
+                    if doc.error_line is not None:
+                        db.execute("INSERT INTO results VALUES (?,?,?)", (job_id, seq, json.dumps(doc.error_line)))
+                        done += 1
+                        failed += 1
+                state = "done" if done == total else "queued"
+                db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?)",
+                           (job_id, owner, state, total, done, failed, now, now, json.dumps(settings)))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return JobInfo(job_id, owner, state, total, done, failed, now, now)
+
+    def _info(self, row: tuple[Any, ...]) -> JobInfo:
+        return JobInfo(*row)
+
+    _COLS = "id, owner, state, total, done, failed, created, updated"
+
+    def list_jobs(self, owner: str) -> list[JobInfo]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {self._COLS} FROM jobs WHERE owner=? ORDER BY created", (owner,)).fetchall()
+        return [self._info(r) for r in rows]
+
+    def get_job(self, job_id: str, owner: str | None = None) -> JobInfo | None:
+        """The job, or None when it does not exist or belongs to another owner."""
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLS} FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None or (owner is not None and row[1] != owner):
+            return None
+        return self._info(row)
+
+    def cancel(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE documents SET state='cancelled' WHERE job_id=? AND state='pending'", (job_id,))
+            self._db.execute("UPDATE jobs SET state='cancelled', updated=? WHERE id=? AND state NOT IN ('done','cancelled')",
+                             (time.time(), job_id))
+            self._db.execute("COMMIT")
+
+    def unfinished_jobs(self, owner: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM jobs WHERE owner=? AND state IN ('queued','running')",
+                                   (owner,)).fetchone()
+        return int(row[0])
+
+    def queue_depth(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM documents WHERE state IN ('pending','running')").fetchone()
+        return int(row[0])
+
+    # --- documents and results ------------------------------------------------------------
+    def documents(self, job_id: str) -> Iterator[tuple[int, str, str, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT seq, doc_id, source, text FROM documents WHERE job_id=? ORDER BY seq",
+                                    (job_id,)).fetchall()
+        yield from rows
+
+    def results(self, job_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
+        for _, line in self.result_rows(job_id, after):
+            yield line
+
+    def result_rows(self, job_id: str, after: int = 0, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute("SELECT seq, line FROM results WHERE job_id=? AND seq>? ORDER BY seq LIMIT ?",
+                                    (job_id, after, limit)).fetchall()
+        return [(seq, json.loads(line)) for seq, line in rows]
+
+    def claim(self, limit: int) -> list[Claim]:
+        """Up to `limit` pending documents, oldest job first, marked running."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute(
+                    "SELECT d.job_id, d.seq, d.doc_id, d.source, d.text, j.settings FROM documents d "
+                    "JOIN jobs j ON j.id=d.job_id WHERE d.state='pending' ORDER BY j.created, d.job_id, d.seq LIMIT ?",
+                    (limit,)).fetchall()
+                now = time.time()
+                for job_id, seq, *_ in rows:
+                    db.execute("UPDATE documents SET state='running' WHERE job_id=? AND seq=?", (job_id, seq))
+                for job_id in {r[0] for r in rows}:
+                    db.execute("UPDATE jobs SET state='running', updated=? WHERE id=? AND state='queued'", (now, job_id))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return [Claim(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def complete(self, job_id: str, seq: int, line: dict[str, Any], failed: bool) -> bool:
+        """Store a result once; False if the (job, seq) already had one."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = db.execute("INSERT OR IGNORE INTO results VALUES (?,?,?)",
+                                 (job_id, seq, json.dumps(line, ensure_ascii=False)))
+                new = cur.rowcount == 1
+                db.execute("UPDATE documents SET state='done' WHERE job_id=? AND seq=?", (job_id, seq))
+                if new:
+                    db.execute("UPDATE jobs SET done=done+1, failed=failed+?, updated=?, "
+                               "state=CASE WHEN state!='cancelled' AND done+1>=total THEN 'done' ELSE state END "
+                               "WHERE id=?", (1 if failed else 0, time.time(), job_id))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return new
+
+    def release(self, claims: Iterable[Claim]) -> None:
+        """Claims not finished (shutdown) go back to pending."""
+        with self._lock:
+            for c in claims:
+                self._db.execute("UPDATE documents SET state='pending' WHERE job_id=? AND seq=? AND state='running'",
+                                 (c.job_id, c.seq))
