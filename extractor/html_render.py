@@ -38,6 +38,7 @@ _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TITLE_SEP_RE = re.compile(r"\s+[-|–—:»]\s+")
 _CELLS = ("td", "th")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MAX_DEPTH = 300  # deeper than any real page: below it an element's text is taken flat
 
 
@@ -50,7 +51,7 @@ def render_html(html: str) -> str:
     page_title = _norm(title_node.text(deep=True)) if title_node is not None else ""
     main = _main_heading(tree, page_title)
     root = tree.body or tree.root
-    out = _Renderer(main)
+    out = _Renderer(main, _site_name(page_title))
     if root is not None:
         out.walk(root, 0)
     out.flush()
@@ -61,7 +62,7 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("\xa0", " ").split())
 
 
-def _main_heading(tree: Any, page_title: str) -> Any:
+def _main_heading(tree: Any, page_title: str) -> int | None:
     """The first <h1> whose text is the document title's leading part but not its last (the site's)."""
     parts = [p for p in _TITLE_SEP_RE.split(page_title) if p]
     if len(parts) < 2:
@@ -72,8 +73,14 @@ def _main_heading(tree: Any, page_title: str) -> Any:
         if len(text) < 20 or text == last or last.startswith(text):
             continue
         if text.startswith(first) or first.startswith(text):
-            return node
+            return node.mem_id
     return None
+
+
+def _site_name(page_title: str) -> str:
+    """The last part of a "Page - Site" document title: a heading that repeats it is the masthead."""
+    parts = [p for p in _TITLE_SEP_RE.split(page_title) if p]
+    return parts[-1].casefold() if len(parts) >= 2 else ""
 
 
 def _words(value: str) -> set[str]:
@@ -101,10 +108,11 @@ def _skipped(node: Any) -> bool:
 
 
 class _Renderer:
-    def __init__(self, main: Any = None) -> None:
+    def __init__(self, main: Any = None, site: str = "") -> None:
         self.lines: list[str] = []
         self.buf: list[str] = []
         self.main = main
+        self.site = site
 
     def flush(self) -> None:
         if self.buf:
@@ -142,7 +150,9 @@ class _Renderer:
             self.buf.append("• ")
             self.walk(node, depth)
             self.flush()
-        elif node is self.main:
+        elif tag in _HEADINGS and self.site and _norm(node.text(deep=True)).casefold() == self.site:
+            return  # the site's name as a heading: its masthead
+        elif self.main is not None and tag == "h1" and node.mem_id == self.main:
             self.flush()
             self.buf.append("# ")
             self.walk(node, depth)
@@ -155,7 +165,7 @@ class _Renderer:
             self.walk(node, depth)
 
     def _cell_lines(self, node: Any, depth: int) -> list[str]:
-        sub = _Renderer(self.main)
+        sub = _Renderer(self.main, self.site)
         sub.walk(node, depth)
         sub.flush()
         return sub.lines

@@ -146,7 +146,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "conditions": (Kind.BLOCK, ("Medical condition(s)", "Condition(s)",
                                 "Health condition(s) or problem(s) studied", "Conditions", "Condition",
                                 "Health condition(s) or problem(s) studied",
-                                "Health condition", "Target disease", "Disease",
+                                "Health condition", "Target disease", "Disease", "Study Indication",
                                 "Medical condition", "Medical condition(s) being investigated",
                                 "Condition or disease", "Health Condition or Problem Studied",
                                 "Conditions studied", "Disease or condition", "Health Condition / Problems Studied",
@@ -240,7 +240,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "Study Record Updates")),
     "flag": (Kind.SCALAR, ()),  # a Yes/No design flag row (see FLAGS); its label says which field
     # Sections the rules read nothing from; they stop the previous section.
-    "ignore": (Kind.BLOCK, ("Investigators", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
+    "ignore": (Kind.BLOCK, ("Investigators", "Compound", "Generic Name", "Trade Name", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
                             "Source(s) of Monetary Support", "Source of Monetary or Material Support",
                             "Sponsor details", "Ethics review", "Ethics approval(s)", "Study hypothesis",
                             "Secondary study design", "Study setting(s)", "Trial category", "Subjects",

@@ -201,6 +201,15 @@ def segment(text: str) -> Page:
             found = lookup(bare.rstrip(":： ").rstrip("?")) if len(bare) <= 72 else None
             if found is None and coded and "," in bare and "\t" not in bare:
                 found = lookup(bare.split(",", 1)[0])  # "Title of the trial for lay people, in easily …"
+            if found is None and coded and "\t" in bare:  # a coded table row: "A.3.1<TAB>Label, …<TAB>value"
+                head, _, value = bare.partition("\t")
+                row = lookup(head.rstrip(":： ")) or (lookup(head.split(",", 1)[0]) if "," in head else None)
+                if row is not None and KINDS[row[0]] is Kind.SCALAR and value.strip():
+                    section = Section(row[0], head, start, row[1], inline=True, container=container,
+                                      lines=[Line(value.strip(), start + len(bare) - len(value.lstrip()))])
+                    current = section
+                    sections.append(section)
+                    continue
             if found is not None and current.key == "brief_summary" and bare.endswith("?"):
                 found = None  # "Who can participate?" inside a lay summary is one of its sub-headings
             if found is not None:
