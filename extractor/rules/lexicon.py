@@ -271,7 +271,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
 
 _QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMATED",
                "anticipated": "ESTIMATED", "expected": "ESTIMATED", "planned": "ESTIMATED"}
-_FOLD_RE = re.compile(r"[^a-z0-9]+")
+_FOLD_RE = re.compile(r"[^a-z0-9\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # CJK words are words too
 _SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+|^[A-P]\.(?=[A-Z][a-z])")
 # A numbered label's code ("E.5.1.1", "B.1.1"): such a line is a label even when its words are unknown.
 NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.(?=[A-Z][a-z])")
