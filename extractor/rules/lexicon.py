@@ -240,7 +240,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "Study Record Updates")),
     "flag": (Kind.SCALAR, ()),  # a Yes/No design flag row (see FLAGS); its label says which field
     # Sections the rules read nothing from; they stop the previous section.
-    "ignore": (Kind.BLOCK, ("Investigators", "Compound", "Generic Name", "Trade Name", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
+    "ignore": (Kind.BLOCK, ("Investigators", "CAS number", "MedDRA Classification", "EV Substance Code", "Compound", "Generic Name", "Trade Name", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
                             "Source(s) of Monetary Support", "Source of Monetary or Material Support",
                             "Sponsor details", "Ethics review", "Ethics approval(s)", "Study hypothesis",
                             "Secondary study design", "Study setting(s)", "Trial category", "Subjects",
