@@ -202,13 +202,13 @@ def segment(text: str) -> Page:
             if found is None and coded and "," in bare and "\t" not in bare:
                 found = lookup(bare.split(",", 1)[0])  # "Title of the trial for lay people, in easily …"
             if found is None and coded and "\t" in bare:  # a coded table row: "A.3.1<TAB>Label, …<TAB>value"
-                head, _, value = bare.partition("\t")
-                row = lookup(head.rstrip(":： ")) or (lookup(head.split(",", 1)[0]) if "," in head else None)
-                if row is not None and KINDS[row[0]] is Kind.SCALAR and value.strip():
-                    section = Section(row[0], head, start, row[1], inline=True, container=container,
-                                      lines=[Line(value.strip(), start + len(bare) - len(value.lstrip()))])
-                    current = section
-                    sections.append(section)
+                row_label, _, row_value = bare.partition("\t")
+                row = lookup(row_label.rstrip(":： ")) or (lookup(row_label.split(",", 1)[0]) if "," in row_label else None)
+                if row is not None and KINDS[row[0]] is Kind.SCALAR and row_value.strip():
+                    coded_row = Section(row[0], row_label, start, row[1], inline=True, container=container,
+                                      lines=[Line(row_value.strip(), start + len(bare) - len(row_value.lstrip()))])
+                    current = coded_row
+                    sections.append(coded_row)
                     continue
             if found is not None and current.key == "brief_summary" and bare.endswith("?"):
                 found = None  # "Who can participate?" inside a lay summary is one of its sub-headings
@@ -221,12 +221,12 @@ def segment(text: str) -> Page:
                 fresh = True
                 continue
             if " / " in bare[:120] and ("\t" in bare or _BILINGUAL_RE.match(bare)):  # "研究名称 / Scientific Title<TAB>…<TAB>English value"
-                section = _bilingual(bare, stripped, start, container)
-                if section is not None:
-                    current = section
-                    sections.append(section)
-                    if section.kind is Kind.BLOCK:
-                        container = section.container = len(sections) - 1
+                two = _bilingual(bare, stripped, start, container)
+                if two is not None:
+                    current = two
+                    sections.append(two)
+                    if two.kind is Kind.BLOCK:
+                        container = two.container = len(sections) - 1
                     continue
             lead = bare[1:74]  # most lines hold no separator at all: `_inline` is for those that do
             section = (_inline(bare, stripped, start, current, container, bulleted)
