@@ -30,14 +30,16 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "dia
 _CHROME_WORDS = frozenset({"cookie", "cookies", "consent", "gdpr", "glossary", "tooltip", "tooltips", "popover",
                            "popup", "modal", "help", "helptext", "hint", "hints", "nav", "navbar", "navigation",
                            "menu", "menus", "breadcrumb", "breadcrumbs", "skip", "footer", "sronly", "disclaimer",
-                           "banner", "masthead", "toolbar", "share", "social", "feedback", "newsletter",
-                           "visuallyhidden", "offscreen", "print"})
+                           "banner", "masthead", "toolbar", "social", "feedback", "newsletter",
+                           "visuallyhidden", "offscreen"})
 # Words that make a hidden element a tab panel (content shown when its tab is chosen).
 _PANEL_WORDS = frozenset({"tab", "tabs", "tabpanel", "tabcontent", "panel", "pane", "accordion", "collapse"})
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TITLE_SEP_RE = re.compile(r"\s+[-|–—:»]\s+")
 _CELLS = ("td", "th")
+_NEVER_CHROME = frozenset({"html", "body", "main", "article", "form", "table", "tr", "td", "th", "thead", "tbody",
+                           "tfoot", "dt", "dd", "li", "h1"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MAX_DEPTH = 300  # deeper than any real page: below it an element's text is taken flat
 
@@ -102,8 +104,8 @@ def _skipped(node: Any) -> bool:
         panel = role == "tabpanel" or any(k.startswith("data-tab") for k in attrs) or bool(words & _PANEL_WORDS)
         if not panel:
             return True
-    if node.tag in ("tr", "td", "th", "thead", "tbody", "tfoot", "dt", "dd", "li", "h1"):
-        return False  # a row or cell is the record's structure, whatever its class says
+    if node.tag in _NEVER_CHROME:
+        return False  # the page's frame, or a row or cell of the record, whatever its class says
     return bool(words & _CHROME_WORDS)
 
 

@@ -50,3 +50,9 @@ def test_a_site_heading_is_not_the_main_heading() -> None:
 def test_deep_nesting_does_not_overflow() -> None:
     html = "<div>" * 5000 + "Deep text" + "</div>" * 5000
     assert render_html(html).strip() == "Deep text"
+
+
+def test_a_chrome_word_on_the_page_frame_drops_nothing() -> None:
+    html = ('<html><body class="help-page"><main id="main-menu-target"><table class="print">'
+            "<tr><th>Enrollment</th><td>42</td></tr></table></main></body></html>")
+    assert render_html(html) == "Enrollment\t42\n"
