@@ -271,6 +271,8 @@ def _bilingual(bare: str, stripped: str, start: int, container: int) -> Section 
     """A bilingual row, "label / English label<TAB>value<TAB>English value": the label looked up in
     either language (less a trailing "(Acronym)"), the value its last cell (the English one)."""
     cells = bare.split("\t")
+    if " / " not in cells[0] and len(cells) >= 3 and " / " in cells[1]:
+        cells = cells[1:]  # a group cell before the label ("進捗状況<TAB>進捗状況 / Recruitment status<TAB>…")
     head = cells[0]
     if " / " not in head:
         return None
