@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from extractor.html_render import render_html
 from extractor.errors import (
     BinaryInputError,
     ConfigError,
@@ -149,50 +150,6 @@ def _is_html(path: str, text: str) -> bool:
     return head.startswith(("<!doctype html", "<html"))
 
 
-_DROP = ("script", "style", "nav", "noscript", "template", "svg", "head")
-_BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", "h1", "h2", "h3", "h4",
-          "h5", "h6", "ul", "ol", "dl", "dt", "dd", "table", "tr", "thead", "tbody", "tfoot", "pre",
-          "blockquote", "form", "fieldset", "figure", "figcaption", "address", "hr", "caption", "details",
-          "summary", "body", "html"}
-
-
 def html_to_text(html: str) -> str:
-    """Visible text with block structure kept as line breaks; list items become "• " lines."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborHTMLParser(html)
-    for tag in _DROP:
-        for node in tree.css(tag):
-            node.decompose()
-    root = tree.body or tree.root
-    parts: list[str] = []
-    if root is not None:
-        _walk(root, parts)
-    text = "".join(parts).replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    out = "\n".join(lines)
-    return re.sub(r"\n{2,}", "\n", out).strip() + "\n"
-
-
-def _walk(node: object, parts: list[str]) -> None:
-    child = getattr(node, "child", None)
-    while child is not None:
-        tag = child.tag
-        if tag == "-text":
-            parts.append(child.text_content or "")
-        elif tag == "br":
-            parts.append("\n")
-        elif tag == "li":
-            parts.append("\n• ")
-            _walk(child, parts)
-            parts.append("\n")
-        elif tag in ("td", "th"):
-            _walk(child, parts)
-            parts.append("\n")
-        elif tag in _BLOCK:
-            parts.append("\n")
-            _walk(child, parts)
-            parts.append("\n")
-        elif tag not in ("-comment",):
-            _walk(child, parts)
-        child = child.next
+    """The page's one text rendering (`extractor.html_render`): what evidence spans point into."""
+    return render_html(html)

@@ -9,12 +9,20 @@ from pathlib import Path
 import pytest
 
 from extractor.grounding import filled_paths, ground
+from extractor.inputs import html_to_text
 from extractor.result import MatchStatus
 from extractor.schema import TrialRecord
 
 GOLD = Path(__file__).resolve().parent.parent / "gold"
 SOURCES = sorted((GOLD / "sources").glob("*.txt"))
 RECORDS = sorted((GOLD / "records").glob("*.json"))
+# Real registry pages: HTML sources, checked against their one text rendering (what evidence points into).
+REAL = GOLD / "realpages"
+REAL_RECORDS = sorted((REAL / "records").glob("*.json"))
+
+
+def _real_text(path: Path) -> str:
+    return html_to_text((REAL / "sources" / f"{path.stem}.html").read_bytes().decode("utf-8"))
 # Long texts may be joined from several paragraphs; everything else must be found as a whole.
 LONG_TEXT = {"brief_summary", "detailed_description"}
 
@@ -65,3 +73,28 @@ def test_a_typo_in_gold_would_be_caught(tmp_path: Path) -> None:
     evidence, _ = ground(broken, text)
     assert evidence.get("enrollment") is None or evidence["enrollment"].status is MatchStatus.NONE
     assert evidence.get("lead_sponsor") is None or evidence["lead_sponsor"].status is MatchStatus.NONE
+
+
+def test_real_pages_are_complete_pairs() -> None:
+    if not REAL.is_dir():
+        pytest.skip("gold/realpages not built yet")
+    sources = {p.stem for p in (REAL / "sources").glob("*.html")}
+    assert sources == {p.stem for p in REAL_RECORDS} and len(sources) >= 9
+
+
+@pytest.mark.parametrize("path", REAL_RECORDS, ids=lambda p: p.stem)
+def test_real_page_record_is_normalized_and_grounded(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    record = TrialRecord.model_validate(data)
+    assert record.model_dump(mode="json") == data, "gold must be stored in normalized form"
+    text = _real_text(path)
+    evidence, _ = ground(record, text)
+    for field_path, value in filled_paths(record):
+        if field_path.split("[")[0].split(".")[0] in LONG_TEXT:
+            for paragraph in (getattr(record, field_path.split("[")[0]) or "").split("\n\n"):
+                assert " ".join(paragraph.split()) in " ".join(text.split()), f"{path.stem}: {field_path} paragraph"
+            continue
+        found = evidence.get(field_path)
+        assert found is not None and found.status in (MatchStatus.EXACT, MatchStatus.NORMALIZED), (
+            f"{path.stem}: {field_path} = {value!r} is not in the page's rendering"
+        )

@@ -122,7 +122,7 @@ def test_html_to_text_keeps_blocks_and_drops_chrome() -> None:
     assert "Status: Recruiting" in lines
     assert "• Age ≥ 18" in lines and "• Signed" in lines and "consent" in lines
     assert "Home" not in text and "track()" not in text and "color" not in text
-    assert lines[-2:] == ["Phase", "Phase 2"]
+    assert lines[-1] == "Phase\tPhase 2"  # a table row is one "label<TAB>value" line
 
 
 def test_html_file_and_sniffed_html(tmp_path: Path) -> None:

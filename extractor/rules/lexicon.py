@@ -146,7 +146,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
     "conditions": (Kind.BLOCK, ("Medical condition(s)", "Condition(s)",
                                 "Health condition(s) or problem(s) studied", "Conditions", "Condition",
                                 "Health condition(s) or problem(s) studied",
-                                "Health condition", "Target disease", "Disease",
+                                "Health condition", "Target disease", "Disease", "Study Indication",
                                 "Medical condition", "Medical condition(s) being investigated",
                                 "Condition or disease", "Health Condition or Problem Studied",
                                 "Conditions studied", "Disease or condition", "Health Condition / Problems Studied",
@@ -240,7 +240,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "Study Record Updates")),
     "flag": (Kind.SCALAR, ()),  # a Yes/No design flag row (see FLAGS); its label says which field
     # Sections the rules read nothing from; they stop the previous section.
-    "ignore": (Kind.BLOCK, ("Investigators", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
+    "ignore": (Kind.BLOCK, ("Investigators", "CAS number", "MedDRA Classification", "EV Substance Code", "Compound", "Generic Name", "Trade Name", "Additional relevant MeSH terms", "Therapeutic area", "Main objective", "Funding source category",
                             "Source(s) of Monetary Support", "Source of Monetary or Material Support",
                             "Sponsor details", "Ethics review", "Ethics approval(s)", "Study hypothesis",
                             "Secondary study design", "Study setting(s)", "Trial category", "Subjects",
@@ -271,7 +271,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
 
 _QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMATED",
                "anticipated": "ESTIMATED", "expected": "ESTIMATED", "planned": "ESTIMATED"}
-_FOLD_RE = re.compile(r"[^a-z0-9]+")
+_FOLD_RE = re.compile(r"[^a-z0-9\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # CJK words are words too
 _SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+|^[A-P]\.(?=[A-Z][a-z])")
 # A numbered label's code ("E.5.1.1", "B.1.1"): such a line is a label even when its words are unknown.
 NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.(?=[A-Z][a-z])")

@@ -201,6 +201,15 @@ def segment(text: str) -> Page:
             found = lookup(bare.rstrip(":： ").rstrip("?")) if len(bare) <= 72 else None
             if found is None and coded and "," in bare and "\t" not in bare:
                 found = lookup(bare.split(",", 1)[0])  # "Title of the trial for lay people, in easily …"
+            if found is None and coded and "\t" in bare:  # a coded table row: "A.3.1<TAB>Label, …<TAB>value"
+                row_label, _, row_value = bare.partition("\t")
+                row = lookup(row_label.rstrip(":： ")) or (lookup(row_label.split(",", 1)[0]) if "," in row_label else None)
+                if row is not None and KINDS[row[0]] is Kind.SCALAR and row_value.strip():
+                    coded_row = Section(row[0], row_label, start, row[1], inline=True, container=container,
+                                      lines=[Line(row_value.strip(), start + len(bare) - len(row_value.lstrip()))])
+                    current = coded_row
+                    sections.append(coded_row)
+                    continue
             if found is not None and current.key == "brief_summary" and bare.endswith("?"):
                 found = None  # "Who can participate?" inside a lay summary is one of its sub-headings
             if found is not None:
@@ -211,6 +220,14 @@ def segment(text: str) -> Page:
                     container = current.container = len(sections) - 1
                 fresh = True
                 continue
+            if " / " in bare[:120] and ("\t" in bare or _BILINGUAL_RE.match(bare)):  # "研究名称 / Scientific Title<TAB>…<TAB>English value"
+                two = _bilingual(bare, stripped, start, container)
+                if two is not None:
+                    current = two
+                    sections.append(two)
+                    if two.kind is Kind.BLOCK:
+                        container = two.container = len(sections) - 1
+                    continue
             lead = bare[1:74]  # most lines hold no separator at all: `_inline` is for those that do
             section = (_inline(bare, stripped, start, current, container, bulleted)
                        if ":" in lead or "\t" in lead or "：" in lead or "  " in lead else None)
@@ -244,6 +261,35 @@ def _field_rows(text: str) -> dict[int, HeadTable]:
         if sum(1 for k in known if k is not None and KINDS[k[0]] is Kind.SCALAR) >= 2:
             out[table.start] = table
     return out
+
+
+_BILINGUAL_RE = re.compile(r"^[^\x00-\x7f][^/]* / [\x20-\x7e（）]+$")  # "対象疾患コード / Code"
+_PAREN_RE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+
+
+def _bilingual(bare: str, stripped: str, start: int, container: int) -> Section | None:
+    """A bilingual row, "label / English label<TAB>value<TAB>English value": the label looked up in
+    either language (less a trailing "(Acronym)"), the value its last cell (the English one)."""
+    cells = bare.split("\t")
+    if " / " not in cells[0] and len(cells) >= 3 and " / " in cells[1]:
+        cells = cells[1:]  # a group cell before the label ("進捗状況<TAB>進捗状況 / Recruitment status<TAB>…")
+    head = cells[0]
+    if " / " not in head:
+        return None
+    found = None
+    for part in reversed(head.split(" / ")):
+        part = part.strip().rstrip(":： ")
+        found = lookup(_PAREN_RE.sub("", part)) or lookup(part)
+        if found is not None:
+            break
+    if found is None:  # a field row all the same: it ends the list or text before it
+        return Section("ignore", head, start, inline=True, container=container)
+    values = [c.strip() for c in cells[1:] if c.strip()]
+    section = Section(found[0], head, start, found[1], inline=True, container=container)
+    if values:
+        value = values[-1]
+        section.lines.append(Line(value, start + max(stripped.rfind(value), 0)))
+    return section
 
 
 def _under_header_row(section: Section) -> bool:

@@ -16,10 +16,11 @@ from extractor.rules.parsers import bare_count, bare_enum, is_bare_date
 from extractor.rules.section_values import NOT_STATED_RE, put
 from extractor.rules.segment import Line, Page, Section, strip_marker
 
-__all__ = ["looks_like_title", "read_titles", "title_value"]
+__all__ = ["PLACEHOLDER_RE", "looks_like_title", "read_titles", "title_value"]
 
 # A registry's own name printed above the record ("... Clinical Trials Registry", "Search Portal").
-_BANNER_RE = re.compile(r"\bclinical trials? regist(?:ry|er)\b|\bsearch portal\b|\bregistry platform\b",
+_BANNER_RE = re.compile(r"\bclinical trials? regist(?:ry|er)\b|\bsearch portal\b|\bregistry platform\b|"
+                        r"\bcookies?\b|\bjavascript\b|\bthis (?:site|website|page) uses\b",
                         re.IGNORECASE)
 # Words that name a site or its owner, not a trial: a masthead paragraph holding one is chrome.
 _SITE_RE = re.compile(r"\b(?:regist(?:er|ry|ro|re)|registration platform|portal|archive|database|"
@@ -42,7 +43,10 @@ _ROW_KEYS = frozenset({"lead_sponsor", "sponsors", "collaborators", "responsible
                        "secondary_ids", "overall_status", "recruitment_status", "first_posted_date",
                        "last_update_date", "start_date", "completion_date", "primary_completion_date",
                        "contacts", "sex", "enrollment", "study_type", "locations"})
-_GENERIC = frozenset({"title"})  # a bare "Title" label: also a person's title in a contact card
+_GENERIC = frozenset({"title"})
+# A placeholder that sends the reader to another field ("See Detailed Description"): never a value.
+PLACEHOLDER_RE = re.compile(r"^(?:please\s+)?(?:see|refer\s+to|as\s+per|same\s+as|click\s+(?:here|to))\b.{0,40}$",
+                            re.IGNORECASE)  # a bare "Title" label: also a person's title in a contact card
 
 
 def looks_like_title(text: str) -> bool:
@@ -52,7 +56,7 @@ def looks_like_title(text: str) -> bool:
         return False
     if any(sep in text for sep in _NAV_SEPS) or ("  " in text and len(_MENU_RE.split(text)) >= 3):
         return False
-    if _BANNER_RE.search(text) or _ACTION_RE.match(text):
+    if _BANNER_RE.search(text) or _ACTION_RE.match(text.lstrip("<«‹←- ")):
         return False
     if len(words) <= 6 and _ROLE_RE.search(text):
         return False
@@ -75,7 +79,7 @@ def title_value(section: Section) -> str | None:
         text = _TAG_CELL_RE.sub("", strip_marker(line.text)).strip()
         if not text or _LANGUAGE_RE.match(text):
             continue
-        return None if NOT_STATED_RE.match(text) else text
+        return None if NOT_STATED_RE.match(text) or PLACEHOLDER_RE.match(text) else text
     return None
 
 
@@ -92,7 +96,13 @@ def read_titles(page: Page, out: dict[str, Any]) -> None:
             put(out, "brief_title", value)
     if "brief_title" in out:
         return
-    for line in _heading_lines(page):
+    lines = _heading_lines(page)
+    main = [line for line in lines if line.text.startswith("# ")]  # a page's main heading, when marked
+    for line in main or lines:
+        if line.bulleted and not line.text.startswith("#"):
+            continue  # a list item is not a heading
+        if not line.text.startswith("# ") and _SITE_RE.search(line.text):
+            continue  # an unmarked line about the site ("The register also displays …") is no title
         text = strip_marker(line.text).lstrip("# ").strip()
         if looks_like_title(text):
             out["brief_title"] = text

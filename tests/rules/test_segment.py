@@ -166,3 +166,15 @@ def test_glued_heading_and_details_cell_in_criteria() -> None:
     inclusion, exclusion = page.first("inclusion"), page.first("exclusion")
     assert inclusion is not None and inclusion.texts() == ["1. Adults", "2. Cough"]
     assert exclusion is not None and exclusion.texts() == ["1. Smokers"]
+
+
+def test_bilingual_rows_take_the_english_value_through_the_lexicon() -> None:
+    text = ("研究名称 / Scientific Title\t日本語の題名\tA Study of Drug X\n"
+            "進捗状況\t進捗状況 / Recruitment status\t募集中\tRecruiting\n"
+            "対象疾患名 / Health Condition(s) or Problem(s) Studied\t急性白血病\tacute leukemia\n"
+            "対象疾患コード / Code\n")
+    page = segment(text)
+    assert page.first("official_title").value == "A Study of Drug X"
+    assert page.first("recruitment_status") is not None or page.first("overall_status") is not None
+    conditions = page.first("conditions")
+    assert conditions.texts() == ["acute leukemia"]  # the empty "Code" row ends the list
