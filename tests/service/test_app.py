@@ -76,7 +76,7 @@ def test_extract_needs_a_valid_token_and_returns_one_result_line(tmp_path: Path)
             assert line == {**line, "id": "p1", "backend": "rules"}
             assert stable(line) == stable(cli.model_dump(mode="json"))  # one line of `trialx extract`
             assert line["record"]["nct_id"] == "NCT01000001"
-            up = await c.post("/v1/extract", files={"file": ("p2.html", f"<html><body><p>{page(2)}</p></body></html>")}, headers=A)
+            up = await c.post("/v1/extract", files={"file": ("p2.html", "<html><body>" + "".join(f"<p>{ln}</p>" for ln in page(2).splitlines()) + "</body></html>")}, headers=A)
             assert up.status_code == 200 and up.json()["record"]["nct_id"] == "NCT01000002"
             binary = await c.post("/v1/extract", files={"file": ("x.txt", b"\x00\x01\x02" * 50)}, headers=A)
             assert binary.status_code == 200 and binary.json()["error"]["code"] == "BINARY_INPUT"
@@ -141,7 +141,7 @@ def test_job_life_cycle_in_order_with_after_owner_isolation_and_cancel(tmp_path:
             assert [j["id"] for j in (await c.get("/v1/jobs", headers=A)).json()] == [job_id]
             assert (await c.get("/v1/jobs", headers=B)).json() == []
             files = [("files", ("a.txt", page(1).encode())), ("files", ("b.bin", b"\x00\xff" * 40)),
-                     ("files", ("c.html", f"<html><body>{page(3)}</body></html>".encode()))]
+                     ("files", ("c.html", ("<html><body>" + "".join(f"<p>{ln}</p>" for ln in page(3).splitlines()) + "</body></html>").encode()))]
             r = await c.post("/v1/jobs", files=files, headers=A)
             assert r.status_code == 202
             multi = await stream(c, r.json()["id"])
