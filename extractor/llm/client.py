@@ -92,7 +92,9 @@ class LLMConfig:
     # auto: tool calls, falling back to json_schema then md_json when the server rejects them (400)
     mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "auto")
     temperature: float = 0.0
-    max_output_tokens: int | None = None
+    # A bounded answer (one whole record; a stepwise prompt bounds each step itself): a small model
+    # that starts repeating stops here instead of at the server's cap.
+    max_output_tokens: int | None = 2048
     timeout_s: float = 60.0  # per non-streamed HTTP request (model listing)
     # Answers are streamed: the idle timeout is the longest silence, the deadline bounds one answer.
     idle_timeout_s: float = field(default_factory=lambda: _env_float("TRIALX_IDLE_TIMEOUT", 30.0))

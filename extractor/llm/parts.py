@@ -77,7 +77,8 @@ def select_sections(text: str, words: tuple[str, ...], max_chars: int, known: tu
     sections: list[tuple[str, list[str]]] = []
     for heading, body in fragments:
         # an all-capitals line ("RANDOMIZED") is a value under the heading before it, not a heading
-        if not sections or (heading != heading.upper() and len(heading.split()) <= 6):
+        line = body.strip().splitlines()[0]
+        if not sections or (line != line.upper() and len(heading.split()) <= 6):
             sections.append((heading, [body]))
         else:
             sections[-1][1].append(body)

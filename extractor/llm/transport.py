@@ -179,7 +179,8 @@ class RetryingTransport(httpx2.AsyncBaseTransport):
             return httpx2.Response(response.status_code, headers=_plain_headers(response), content=response.content,
                                    request=original)
         try:
-            answer = await stream_answer(response, estimate)
+            answer = await stream_answer(response, estimate, idle_s=self.config.idle_timeout_s,
+                                         first_s=first_token_wait(self.config.idle_timeout_s, estimate))
         finally:
             await response.aclose()
         return httpx2.Response(200, headers={"content-type": "application/json"}, content=json.dumps(answer).encode(),
@@ -215,13 +216,28 @@ def _streamed_request(request: httpx2.Request, body: bytes, config: TransportCon
     payload["stream_options"] = {"include_usage": True}
     headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
     idle = config.idle_timeout_s
-    timeout = {"connect": min(10.0, idle), "read": idle, "write": idle, "pool": idle}
+    first = first_token_wait(idle, estimate_tokens(body.decode("utf-8", "replace")))
+    timeout = {"connect": min(10.0, idle), "read": first, "write": idle, "pool": first}
     return httpx2.Request("POST", request.url, headers=headers, content=json.dumps(payload).encode(),
                           extensions={**request.extensions, "timeout": timeout})
 
 
-async def stream_answer(response: httpx2.Response, estimate: int) -> dict[str, Any]:
+# The slowest prompt reading we wait for before the first token (tokens/s): a 0.5B model on 2 CPU
+# cores reads ~95; a busy one less. A server that sends nothing past this plus the idle timeout hangs.
+SLOWEST_PROMPT_TOKENS_PER_S = 20.0
+
+
+def first_token_wait(idle_s: float, prompt_tokens: int) -> float:
+    """How long to wait for the first token: the idle timeout plus the prompt read at the slowest rate."""
+    return idle_s + prompt_tokens / SLOWEST_PROMPT_TOKENS_PER_S
+
+
+async def stream_answer(response: httpx2.Response, estimate: int, idle_s: float | None = None,
+                        first_s: float | None = None) -> dict[str, Any]:
     """Read a streamed chat completion (server-sent events) into one non-streamed answer.
+
+    After the first chunk (which may wait `first_s` while the server reads the prompt) a silence of
+    `idle_s` raises httpx ReadTimeout: the server hangs.
 
     Usage comes from the server's final chunk when it sends one; otherwise the prompt is estimated
     (chars / 4) and each content chunk counts as one output token.
@@ -234,7 +250,16 @@ async def stream_answer(response: httpx2.Response, estimate: int) -> dict[str, A
     usage: dict[str, Any] | None = None
     chunks = 0
     buffer = b""
-    async for raw in response.aiter_raw():
+    chunks_in = response.aiter_raw().__aiter__()
+    wait = first_s
+    while True:
+        try:
+            raw = await asyncio.wait_for(chunks_in.__anext__(), timeout=wait)
+        except StopAsyncIteration:
+            break
+        except asyncio.TimeoutError:
+            raise httpx2.ReadTimeout("idle timeout") from None
+        wait = idle_s
         buffer += raw
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
