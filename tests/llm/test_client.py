@@ -182,8 +182,8 @@ def test_refusal_stops_at_once() -> None:
 
 
 def test_idle_timeout_is_not_resent_to_a_busy_server() -> None:
-    with FakeOpenAI(fixed_responder(GOOD), per_document=["hang"] * 5, hang_s=3) as srv:
-        result = run(srv, idle_timeout_s=0.3, max_attempts=4)
+    with FakeOpenAI(fixed_responder(GOOD), per_document=["stall"] * 5, hang_s=3) as srv:
+        result = run(srv, idle_timeout_s=0.3, max_attempts=4, mode="json")
     assert len(srv.requests) == 1  # the server may still be computing it: never queued twice
     assert "idle timeout" in failure(result) and "not re-sent" in failure(result)
 
