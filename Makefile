@@ -35,3 +35,18 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# A tiny local model (Qwen2.5-Coder-0.5B; MODEL=smollm2-135m-instruct for the second) served on
+# 127.0.0.1:$(PORT) for trying and testing the LLM path; runtime and GGUFs cached outside the repo.
+PORT ?= 8080
+MODEL ?= qwen2.5-coder-0.5b-instruct
+.PHONY: model-server test-live
+model-server:
+	MODEL=$(MODEL) PORT=$(PORT) $(PYTHON) scripts/model_server.py
+
+# Live tests against the real local model: starts the server, runs `-m live`, stops it.
+test-live: $(STAMP)
+	$(PYTHON) scripts/model_server.py --prepare-only >/dev/null
+	MODEL=$(MODEL) PORT=$(PORT) $(PYTHON) scripts/model_server.py > .venv/model-server.log 2>&1 & pid=$$!; \
+	for i in $$(seq 60); do curl -sf http://127.0.0.1:$(PORT)/v1/models >/dev/null && break; sleep 1; done; \
+	TRIALX_LIVE_BASE_URL=http://127.0.0.1:$(PORT)/v1 $(BIN)/python -m pytest -m live -q; rc=$$?; kill $$pid; exit $$rc

@@ -85,6 +85,10 @@ def eval_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: a new one under $TRIALX_HOME/runs)."),
     min_score: list[str] = typer.Option([], "--min-score", help="FIELD=VALUE (or overall=VALUE); exit 1 when below."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Documents in flight for the LLM path."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", min=0.1, help="LLM: seconds of silence before a "
+                                                 "streamed answer is given up (env TRIALX_IDLE_TIMEOUT, default 30)."),
+    deadline: Optional[float] = typer.Option(None, "--deadline", min=0.1, help="LLM: seconds one answer may take "
+                                             "(env TRIALX_DEADLINE, default 900)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     prices: Optional[Path] = typer.Option(None, "--prices", help="JSON price table {MODEL: {input, output}} in USD per 1M tokens (or $TRIALX_PRICES)."),
 ) -> None:
@@ -108,7 +112,8 @@ def eval_command(
         label = _label(p, m, len(prompt), len(model)) if multi else None
         target = run_dir / label if label else run_dir
         settings = Settings(backend=backend, model=m, prompt_version=p, base_url=base_url,  # type: ignore[arg-type]
-                            use_cache=not no_cache, concurrency=concurrency, mode=mode)
+                            use_cache=not no_cache, concurrency=concurrency, mode=mode,
+                            idle_timeout=idle_timeout, deadline=deadline)
         generate_run(gold_set, target, settings, label=label)
         runs.append(score_run(target, gold_set.dir, prices=price_table))
     failures: list[str] = []

@@ -111,9 +111,14 @@ def extract_command(
     model: str | None = typer.Option(None, "--model", help="Model name for the LLM backend."),
     prompt: str | None = typer.Option(None, "--prompt", help="Prompt version for the LLM backend."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
-    mode: str | None = typer.Option(None, "--mode", help="How the model returns JSON: auto (default: tool calls, falling back to "
-                                    "json_schema then md_json when the server rejects them), tools, json_schema, json or md_json."),
+    mode: str | None = typer.Option(None, "--mode", help="How the model returns JSON: auto (default: picked once per server from its "
+                                    "model listing: llama.cpp grammar, vLLM/Ollama json_schema, else tool calls; falling back "
+                                    "when the server rejects one), tools, json_schema, json, md_json or grammar."),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=256, help="LLM requests in flight."),
+    idle_timeout: float | None = typer.Option(None, "--idle-timeout", min=0.1, help="Seconds of silence before a streamed "
+                                              "answer is given up (env TRIALX_IDLE_TIMEOUT, default 30)."),
+    deadline: float | None = typer.Option(None, "--deadline", min=0.1, help="Seconds one answer may take in all "
+                                          "(env TRIALX_DEADLINE, default 900)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in --out FILE; append the rest."),
     max_bytes: int | None = typer.Option(None, "--max-bytes", min=1, hidden=True,
@@ -162,7 +167,8 @@ def extract_command(
     todo = sum(1 for s in sources if s.id not in skip)
     kind: Literal["auto", "llm", "rules"] = backend  # type: ignore[assignment]
     settings = Settings(backend=kind, model=model, prompt_version=prompt, base_url=base_url,
-                        use_cache=not no_cache, concurrency=concurrency, mode=mode)
+                        use_cache=not no_cache, concurrency=concurrency, mode=mode,
+                        idle_timeout=idle_timeout, deadline=deadline)
     settings, chosen = _choose_backend(settings)
     docs = load_documents(paths, max_bytes=limit, skip=skip)
     sink = _LineSink(out, resume=resume)

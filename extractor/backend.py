@@ -31,7 +31,9 @@ class Settings:
     base_url: str | None = None
     use_cache: bool = True
     concurrency: int = 4  # documents talking to the model at once (the rules need no limit)
-    mode: str | None = None  # auto (default) | tools | json_schema | json | md_json
+    mode: str | None = None  # auto (default) | tools | json_schema | json | md_json | grammar
+    idle_timeout: float | None = None  # LLM: longest silence of a streamed answer (else TRIALX_IDLE_TIMEOUT, 30 s)
+    deadline: float | None = None  # LLM: longest time for one answer (else TRIALX_DEADLINE, 900 s)
 
 
 def resolve_backend(settings: Settings, env: Mapping[str, str] = os.environ) -> BackendName:

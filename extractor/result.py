@@ -68,6 +68,7 @@ class Usage(BaseModel):
     prompt_hash: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens the server reused from its prefix cache, when it reports them
     requests: int = 0
     cache_hit: bool = False
     latency_s: float = 0.0

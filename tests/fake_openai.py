@@ -12,6 +12,12 @@ Fault names: "429", "500", "502", "503", "hang", "not_json", "bad_schema", "leng
 "refusal", "ok". Usage: prompt tokens are estimated as the request body's characters / 4 and
 completion tokens as the answer's characters / 4 (an estimate, not a tokenizer).
 
+A request with `"stream": true` is answered as server-sent events (the answer in pieces, then
+usage when `stream_options.include_usage` asks for it, as OpenAI and vLLM do; `usage_in_stream=False`
+leaves it out, as llama-cpp-python does). "stall" sends the first piece and then nothing for
+`hang_s`; "slow" sends every piece `slow_s` apart. `cached_tokens` is reported in
+`prompt_tokens_details` like OpenAI's prompt caching. `owned_by` is what GET /v1/models says.
+
 Use as a context manager: `with FakeOpenAI(responder) as srv: srv.base_url ...`; leaving it
 stops the server and releases any request still hanging.
 """
@@ -28,7 +34,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
-FAULTS = {"429", "500", "502", "503", "hang", "not_json", "bad_schema", "length", "refusal", "ok"}
+FAULTS = {"429", "500", "502", "503", "hang", "stall", "slow", "not_json", "bad_schema", "length", "refusal", "ok"}
+
+
+def _has(body: dict[str, Any], param: str) -> bool:
+    """`response_format.type=json_schema` style paths, or a plain top-level key."""
+    if "=" in param:
+        path, want = param.split("=", 1)
+        node: Any = body
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node == want
+    return param in body
 
 
 def first_user_message(request: dict[str, Any]) -> str:
@@ -91,6 +108,12 @@ class FakeOpenAI:
     requests: list[Recorded] = field(default_factory=list)
     # What a local server may not support: a 400 for requests that use it, as llama.cpp or Ollama do.
     unsupported: tuple[str, ...] = ()  # "tools", "response_format"
+    # A server error about a request field, as llama-cpp-python answers json_schema with HTTP 500.
+    rejects_with: dict[str, tuple[int, str]] = field(default_factory=dict)
+    usage_in_stream: bool = True
+    slow_s: float = 0.05
+    cached_tokens: int = 0
+    owned_by: str | None = None  # None: no GET /v1/models (404)
 
     def __post_init__(self) -> None:
         for name in [*self.per_document, *self.by_request, *(f for s in self.by_document.values() for f in s)]:
@@ -114,6 +137,13 @@ class FakeOpenAI:
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
+
+            def do_GET(self) -> None:
+                if fake.owned_by is not None and self.path.rstrip("/").endswith("/models"):
+                    fake._send(self, 200, {"object": "list", "data": [
+                        {"id": "fake-model", "object": "model", "owned_by": fake.owned_by}]})
+                else:
+                    fake._send(self, 404, {"error": {"message": "not found"}})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -174,6 +204,12 @@ class FakeOpenAI:
             self._send(handler, 400, {"error": {"message": f"'{rejected}' is not supported by this server",
                                                 "type": "invalid_request_error", "param": rejected}})
             return
+        for param, (status, message) in self.rejects_with.items():
+            if _has(body, param):
+                with self._lock:
+                    self.requests.append(Recorded(document_key(body), f"rejected:{param}", body, True))
+                self._send(handler, status, {"error": {"message": message, "type": "server_error"}})
+                return
         key = document_key(body)
         fault = self._next_fault(key)
         with self._lock:
@@ -201,7 +237,50 @@ class FakeOpenAI:
                 if rec.body is body:
                     rec.usage = dict(completion["usage"])
                     break
-        self._send(handler, 200, completion)
+        if body.get("stream"):
+            self._send_stream(handler, body, completion, fault)
+        else:
+            self._send(handler, 200, completion)
+
+    def _send_stream(self, handler: BaseHTTPRequestHandler, body: dict[str, Any], completion: dict[str, Any],
+                     fault: str) -> None:
+        choice = completion["choices"][0]
+        message = choice["message"]
+        base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+        deltas: list[dict[str, Any]] = [{"role": "assistant"}]
+        if message.get("refusal"):
+            deltas.append({"refusal": message["refusal"]})
+        for call in message.get("tool_calls") or []:
+            args = call["function"]["arguments"]
+            deltas.append({"tool_calls": [{"index": 0, "id": call["id"], "type": "function",
+                                           "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            deltas += [{"tool_calls": [{"index": 0, "function": {"arguments": args[i:i + 40]}}]}
+                       for i in range(0, len(args), 40)]
+        content = message.get("content") or ""
+        deltas += [{"content": content[i:i + 40]} for i in range(0, len(content), 40)]
+        events = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+        events.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+        if self.usage_in_stream and (body.get("stream_options") or {}).get("include_usage"):
+            events.append(base | {"choices": [], "usage": completion["usage"]})
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/event-stream")
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            for i, event in enumerate(events):
+                if i and fault == "slow":
+                    self._stop.wait(self.slow_s)
+                handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                handler.wfile.flush()
+                if i == 0 and fault == "stall":
+                    self._stop.wait(self.hang_s)
+                    if self._stop.is_set():
+                        return
+            handler.wfile.write(b"data: [DONE]\n\n")
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        handler.close_connection = True
 
     def _completion(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
         answer: Any
@@ -242,6 +321,7 @@ class FakeOpenAI:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                **({"prompt_tokens_details": {"cached_tokens": self.cached_tokens}} if self.cached_tokens else {}),
             },
         }
 

@@ -22,7 +22,8 @@ __all__ = ["LLMBackend", "config_from_settings"]
 
 def config_from_settings(settings: Settings) -> LLMConfig:
     """The LLM configuration a run's settings ask for (unset options keep their defaults)."""
-    chosen: dict[str, Any] = {"model": settings.model, "prompt_version": settings.prompt_version, "mode": settings.mode}
+    chosen: dict[str, Any] = {"model": settings.model, "prompt_version": settings.prompt_version, "mode": settings.mode,
+                              "idle_timeout_s": settings.idle_timeout, "deadline_s": settings.deadline}
     return LLMConfig(base_url=settings.base_url, use_cache=settings.use_cache, max_connections=max(1, settings.concurrency),
                      **{k: v for k, v in chosen.items() if v is not None})
 

@@ -37,7 +37,7 @@ from extractor.llm.plan import PlannedRequest, combine_answers, plan_requests
 from extractor.llm.prompts import DEFAULT_PROMPT, Prompt, load_prompt
 from extractor.result import Usage
 from extractor.schema import TrialRecord
-from extractor.llm.transport import REQUEST_STATS, RequestStats, openai_client
+from extractor.llm.transport import REQUEST_STATS, RequestStats, openai_client, rejects_mode_text
 from extractor.llm.wire import QUOTE_SOURCE, SCHEMA_HASH, LLMRecord
 
 __all__ = ["LLMClient", "LLMConfig", "LLMOutcome", "Lane", "default_model", "extract_record", "last_usage",
@@ -56,7 +56,22 @@ MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
+    # llama.cpp: response_format {"type": "json_object", "schema": ...}, which it turns into a grammar
+    "grammar": instructor.Mode.JSON,
 }
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be > 0 seconds")
+    return number
 
 
 def default_model() -> str:
@@ -77,8 +92,14 @@ class LLMConfig:
     # auto: tool calls, falling back to json_schema then md_json when the server rejects them (400)
     mode: str = field(default_factory=lambda: os.environ.get("TRIALX_LLM_MODE") or "auto")
     temperature: float = 0.0
-    max_output_tokens: int | None = None
-    timeout_s: float = 60.0  # per HTTP request
+    # A bounded answer (one whole record; a stepwise prompt bounds each step itself): a small model
+    # that starts repeating stops here instead of at the server's cap.
+    max_output_tokens: int | None = 2048
+    timeout_s: float = 60.0  # per non-streamed HTTP request (model listing)
+    # Answers are streamed: the idle timeout is the longest silence, the deadline bounds one answer.
+    idle_timeout_s: float = field(default_factory=lambda: _env_float("TRIALX_IDLE_TIMEOUT", 30.0))
+    deadline_s: float = field(default_factory=lambda: _env_float("TRIALX_DEADLINE", 900.0))
+    stream: bool = True
     max_attempts: int = 4  # HTTP attempts per request (429 / 5xx / timeout / connection)
     max_reasks: int = 2  # validation re-asks per document part
     backoff_max_s: float = 20.0
@@ -92,6 +113,8 @@ class LLMConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES and self.mode != "auto":
             raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: auto, {', '.join(MODES)}")
+        if self.idle_timeout_s <= 0 or self.deadline_s <= 0:
+            raise ConfigError("the idle timeout and the deadline must be > 0 seconds")
         if self.max_attempts < 1 or self.max_reasks < 0:
             raise ConfigError("max_attempts must be >= 1 and max_reasks >= 0")
 
@@ -125,9 +148,13 @@ def _classify(exc: BaseException, stats: RequestStats, config: LLMConfig) -> LLM
             return LLMResponseError("the answer was cut off at the output limit (finish_reason=length)")
     for e in chain:
         if isinstance(e, openai.APITimeoutError):
-            return LLMTransportError(f"request timed out after {config.timeout_s:g}s, {stats.requests} attempts")
+            why = stats.last_error or f"request timed out after {config.timeout_s:g}s"
+            return LLMTransportError(f"{why}; not re-sent to a server that may still be computing it")
         if isinstance(e, openai.APIStatusError):
-            return LLMTransportError(f"HTTP {e.status_code} from the model server after {stats.requests} requests")
+            said = server_message(e)
+            if rejects_mode_text(said):
+                return LLMTransportError(f"the model server rejected --mode {config.mode} (HTTP {e.status_code}): {said}")
+            return LLMTransportError(f"HTTP {e.status_code} from the model server after {stats.requests} requests: {said}")
         if isinstance(e, openai.APIConnectionError):
             return LLMTransportError(f"cannot reach the model server ({stats.last_error or 'connection error'})")
     first = " ".join(str(exc).split())[:200]
@@ -169,14 +196,45 @@ class Lane:
 
 
 AUTO_MODES = ("tools", "json_schema", "md_json")
-_MODE_WORDS = re.compile(r"tool|function|response_format|json_schema|not supported|unsupported", re.I)
+# What `--mode auto` starts with, by what the server says it is (GET /models, `owned_by`); each list
+# is tried best first, a server that rejects a mode moving the client to the next.
+SERVER_MODES: dict[str, tuple[str, ...]] = {
+    "llama.cpp": ("grammar", "json", "md_json"),  # accepts json_object + schema; 500s on json_schema
+    "vllm": ("json_schema", "json", "md_json"),
+    "ollama": ("json_schema", "json", "md_json"),
+    "openai": AUTO_MODES,
+}
 
 
-def _rejects_mode(error: openai.BadRequestError) -> bool:
-    """A 400 about what the mode sends (tool calls, response_format), not about the document."""
+def server_kind(owners: set[str]) -> str:
+    """The server family from the `owned_by` of its models (llama-cpp-python says "me")."""
+    if owners & {"me", "llamacpp", "llama.cpp"}:
+        return "llama.cpp"
+    if "vllm" in owners:
+        return "vllm"
+    if owners & {"library", "ollama"}:
+        return "ollama"
+    return "openai"
+
+
+def server_message(error: openai.APIStatusError) -> str:
+    """What the server said, on one line, shortened."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error", body)
+    said = detail.get("message") if isinstance(detail, dict) else None
+    text = str(said or detail or error.message or "")
+    if not said and error.response is not None:
+        text = error.response.text or text
+    return " ".join(text.split())[:300]
+
+
+def _rejects_mode(error: openai.APIStatusError) -> bool:
+    """A 400/422/500 about what the mode sends (tool calls, response_format), not about the document."""
+    if error.status_code not in (400, 422, 500):
+        return False
     body = error.body if isinstance(error.body, dict) else {}
     detail = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
-    return bool(_MODE_WORDS.search(f"{error.message} {detail.get('param') or ''}"))
+    return rejects_mode_text(f"{server_message(error)} {detail.get('param') or ''}")
 
 
 class LLMClient:
@@ -189,8 +247,11 @@ class LLMClient:
     def __init__(self, config: LLMConfig) -> None:
         self.openai = _client(config)
         # auto: the modes still to try, best first; a server that rejects one moves us to the next
-        self.modes = list(AUTO_MODES) if config.mode == "auto" else [config.mode]
+        self.auto = config.mode == "auto"
+        self.modes = list(AUTO_MODES) if self.auto else [config.mode]
         self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
+        self.server: str | None = None  # the server family, once probed (auto mode)
+        self._probe = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
         # At most this many documents talk to the model at once (their re-asks and backoffs included);
         # what a document does before and after (rules, merge) does not hold a slot.
@@ -201,13 +262,30 @@ class LLMClient:
     def mode(self) -> str:
         return self.modes[0]
 
+    async def settle_mode(self) -> str:
+        """auto: ask the server once what it is (GET /models) and start with its best mode."""
+        if not self.auto or self.server is not None:
+            return self.mode
+        async with self._probe:
+            if self.server is None:
+                try:
+                    page = await self.openai.models.list()
+                    owners = {str(getattr(m, "owned_by", "") or "").lower() for m in page.data}
+                except Exception:  # noqa: BLE001 - no listing: keep the generic order
+                    owners = set()
+                self.server = server_kind(owners)
+                self.modes = list(SERVER_MODES[self.server])
+                self.instructor = instructor.from_openai(self.openai, mode=MODES[self.modes[0]])
+                logger.info("model server looks like %s; using %s mode", self.server, self.modes[0])
+        return self.mode
+
     def fall_back(self, exc: BaseException, tried: str) -> bool:
         """After a 400 that rejects what mode `tried` sends (tools, response_format), use the next mode.
 
         Several documents may hit the rejection at once: only the first moves the client on; the
         others just retry with the mode now in place.
         """
-        if not any(isinstance(e, openai.BadRequestError) and _rejects_mode(e) for e in _chain(exc)):
+        if not any(isinstance(e, openai.APIStatusError) and _rejects_mode(e) for e in _chain(exc)):
             return False
         if self.modes[0] != tried:
             return True
@@ -222,10 +300,14 @@ class LLMClient:
         await self.openai.close()
 
 
-async def _ask_once(client: Any, config: LLMConfig, request: PlannedRequest) -> LLMRecord:
+async def _ask_once(client: Any, config: LLMConfig, request: PlannedRequest, mode: str = "") -> LLMRecord:
     kwargs: dict[str, Any] = {"temperature": config.temperature}
-    if config.max_output_tokens:
-        kwargs["max_tokens"] = config.max_output_tokens
+    limit = request.max_tokens or config.max_output_tokens
+    if limit:
+        kwargs["max_tokens"] = limit  # a bounded answer: a small model that starts repeating stops here
+    if mode == "grammar":
+        schema = request.response_model.model_json_schema()
+        kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
     token = QUOTE_SOURCE.set(request.source)
     try:
         result = await client.create(
@@ -279,10 +361,10 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
             answers: list[LLMRecord] = []
             for request in plan:
                 while True:
-                    tried = shared.mode
+                    tried = await shared.settle_mode()
                     try:
                         async with shared.gate:
-                            answers.append(await _ask_once(shared.instructor, config, request))
+                            answers.append(await _ask_once(shared.instructor, config, request, tried))
                         break
                     except TrialxError:
                         raise
@@ -298,6 +380,7 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         usage.requests = stats.requests
         usage.input_tokens = stats.input_tokens
         usage.output_tokens = stats.output_tokens
+        usage.cached_tokens = stats.cached_tokens
         usage.latency_s = round(time.monotonic() - started, 3)
         last_usage.set(usage)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from extractor.errors import ContextLengthError
 from extractor.schema import TrialRecord
 
-__all__ = ["estimate_tokens", "split_document", "merge_parts"]
+__all__ = ["estimate_tokens", "merge_parts", "select_sections", "split_document", "split_sections"]
 
 
 def estimate_tokens(text: str) -> int:
@@ -52,6 +52,48 @@ def split_document(text: str, max_chars: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def split_sections(text: str) -> list[tuple[str, str]]:
+    """The page as (heading, section text) pairs, split at headings; the first pair is the page's head."""
+    out: list[tuple[str, str]] = []
+    for chunk in _HEADING.split(text):
+        if not chunk.strip():
+            continue
+        first = chunk.strip().splitlines()[0]
+        out.append((first.strip("# :").lower(), chunk.strip("\n")))
+    return out
+
+
+def select_sections(text: str, words: tuple[str, ...], max_chars: int, known: tuple[str, ...] = ()) -> str:
+    """The page's head plus the sections whose heading holds one of `words`, in page order, within `max_chars`.
+
+    A section runs from its heading to the next title-like heading; values printed as bare capitals
+    under a heading ("RANDOMIZED" under "Study Design") stay in it. `known` is kept for callers
+    that pass every step's words.
+    No words, or no heading matching them: the whole page, along sections, within `max_chars`.
+    """
+    fragments = split_sections(text)
+    sections: list[tuple[str, list[str]]] = []
+    for heading, body in fragments:
+        # an all-capitals line ("RANDOMIZED") is a value under the heading before it, not a heading
+        line = body.strip().splitlines()[0]
+        if not sections or (line != line.upper() and len(heading.split()) <= 6):
+            sections.append((heading, [body]))
+        else:
+            sections[-1][1].append(body)
+    picked = [sections[0]] + [s for s in sections[1:] if any(w in s[0] for w in words)] if words else sections
+    if words and len(picked) == 1:
+        picked = sections
+    out: list[str] = []
+    size = 0
+    for _, bodies in picked:
+        body = "\n".join(bodies)
+        if size + len(body) + 2 > max_chars:
+            continue
+        out.append(body)
+        size += len(body) + 2
+    return "\n\n".join(out)
 
 
 def merge_parts(records: list[TrialRecord]) -> TrialRecord:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from extractor.errors import PromptError
 
-__all__ = ["Prompt", "load_prompt", "list_prompts", "prompts_dir", "DEFAULT_PROMPT"]
+__all__ = ["Prompt", "Step", "load_prompt", "list_prompts", "prompts_dir", "DEFAULT_PROMPT"]
 
 DEFAULT_PROMPT = "v3"
 _REQUIRED_KEYS = {"system", "user"}
-_OPTIONAL_KEYS = {"version", "description"}
+_OPTIONAL_KEYS = {"version", "description", "steps"}
+_STEP_KEYS = {"name", "fields", "sections", "max_tokens", "instruction"}
 # Variables a template may use, and the ones it must use (the document is the whole point).
 _ALLOWED_VARS = {"document"}
 _REQUIRED_VARS = {"document"}
@@ -33,6 +34,20 @@ def prompts_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One request of a stepwise prompt: a group of fields, the sections that state them, an output bound.
+
+    `sections`: words a section heading holds to be sent with this step (empty: the whole page).
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    sections: tuple[str, ...] = ()
+    max_tokens: int = 512
+    instruction: str = ""
+
+
+@dataclass(frozen=True)
 class Prompt:
     version: str
     hash: str
@@ -40,6 +55,7 @@ class Prompt:
     user: str
     description: str = ""
     path: str = ""
+    steps: tuple[Step, ...] = ()  # empty: one request with the whole record
 
     def render(self, *, document: str) -> list[dict[str, str]]:
         """Chat messages for one document (system, then the user turn holding the text)."""
@@ -77,6 +93,7 @@ def parse_prompt(content: bytes, version: str, path: str = "<memory>") -> Prompt
     missing = _REQUIRED_KEYS - set(data)
     if missing:
         raise PromptError(f"prompt {path}: missing keys {sorted(missing)}")
+    steps = _steps(data.pop("steps", []), path)
     for key, value in data.items():
         if not isinstance(value, str):
             raise PromptError(f"prompt {path}: '{key}' must be a string")
@@ -98,7 +115,45 @@ def parse_prompt(content: bytes, version: str, path: str = "<memory>") -> Prompt
         user=data["user"],
         description=data.get("description", ""),
         path=path,
+        steps=steps,
     )
+
+
+def _steps(raw: object, path: str) -> tuple[Step, ...]:
+    """Validate `[[steps]]`: known keys, record fields that exist, each field in one step at most."""
+    from extractor.schema import TrialRecord
+
+    if not isinstance(raw, list):
+        raise PromptError(f"prompt {path}: 'steps' must be an array of tables ([[steps]])")
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"prompt {path} step {i + 1}"
+        if not isinstance(item, dict) or set(item) - _STEP_KEYS or not {"name", "fields"} <= set(item):
+            raise PromptError(f"{where}: a table with name, fields and optionally {sorted(_STEP_KEYS - {'name', 'fields'})}")
+        fields = item["fields"]
+        if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
+            raise PromptError(f"{where}: 'fields' must be a non-empty list of field names")
+        unknown = [f for f in fields if f not in TrialRecord.model_fields]
+        if unknown:
+            raise PromptError(f"{where}: unknown record fields {unknown}")
+        twice = seen & set(fields)
+        if twice:
+            raise PromptError(f"{where}: fields already asked by an earlier step: {sorted(twice)}")
+        seen |= set(fields)
+        sections = item.get("sections", [])
+        max_tokens = item.get("max_tokens", 512)
+        if not isinstance(sections, list) or not all(isinstance(w, str) for w in sections):
+            raise PromptError(f"{where}: 'sections' must be a list of heading words")
+        if not isinstance(max_tokens, int) or max_tokens < 16:
+            raise PromptError(f"{where}: 'max_tokens' must be an integer >= 16")
+        if not isinstance(item.get("instruction", ""), str):
+            raise PromptError(f"{where}: 'instruction' must be a string")
+        steps.append(Step(str(item["name"]), tuple(fields), tuple(w.lower() for w in sections), max_tokens,
+                          item.get("instruction", "")))
+    if len({s.name for s in steps}) != len(steps):
+        raise PromptError(f"prompt {path}: step names must be unique")
+    return tuple(steps)
 
 
 def list_prompts() -> list[str]:

@@ -21,7 +21,8 @@ from extractor.llm.parts import estimate_tokens
 from extractor.llm.prompts import Prompt
 from extractor.schema import TrialRecord
 
-__all__ = ["LLMRecord", "QUOTE_SOURCE", "SCHEMA_HASH", "WIRE_SCHEMA", "WireRecord", "compact_schema", "schema_overhead_tokens"]
+__all__ = ["LLMRecord", "QUOTE_SOURCE", "SCHEMA_HASH", "WIRE_SCHEMA", "WireRecord", "compact_schema", "schema_overhead_tokens",
+           "step_model"]
 
 
 def _fold(text: str) -> str:
@@ -201,3 +202,33 @@ def schema_overhead_tokens(prompt: Prompt) -> int:
     """Estimated tokens a request spends besides the document: instructions plus schema."""
     return estimate_tokens(prompt.system + prompt.user) + _SCHEMA_TOKENS
 
+
+
+_STEP_MODELS: dict[tuple[str, ...], type[LLMRecord]] = {}
+
+
+def step_model(fields: tuple[str, ...]) -> type[LLMRecord]:
+    """A response model that shows the model only `fields` (a step's small sub-schema, no quotes).
+
+    It validates like the whole record (every other field stays empty), so the steps' answers
+    combine with `merge_parts`; made once per group of fields.
+    """
+    if fields in _STEP_MODELS:
+        return _STEP_MODELS[fields]
+    props = {k: v for k, v in WIRE_SCHEMA["properties"].items() if k in fields}
+    used = set(re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(props)))
+    defs = WIRE_SCHEMA.get("$defs", {})
+    for name in list(used):  # references inside kept definitions
+        used |= set(re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(defs.get(name, {}))))
+    schema: dict[str, Any] = {"title": "Fields", "type": "object", "properties": props}
+    if used:
+        schema["$defs"] = {k: defs[k] for k in sorted(used) if k in defs}
+
+    class StepRecord(LLMRecord, instructor.ResponseSchema):
+        @classmethod
+        def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            return copy.deepcopy(schema)
+
+    StepRecord.__name__ = StepRecord.__qualname__ = "Fields"
+    _STEP_MODELS[fields] = StepRecord
+    return StepRecord

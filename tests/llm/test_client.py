@@ -181,17 +181,18 @@ def test_refusal_stops_at_once() -> None:
     assert "refused" in failure(result)
 
 
-def test_timeout_then_success() -> None:
-    with FakeOpenAI(fixed_responder(GOOD), per_document=["hang"], hang_s=3) as srv:
-        result = run(srv, timeout_s=0.3)
-    assert result.backend == "llm" and result.usage.requests == 2
+def test_idle_timeout_is_not_resent_to_a_busy_server() -> None:
+    with FakeOpenAI(fixed_responder(GOOD), per_document=["stall"] * 5, hang_s=3) as srv:
+        result = run(srv, idle_timeout_s=0.3, max_attempts=4, mode="json")
+    assert len(srv.requests) == 1  # the server may still be computing it: never queued twice
+    assert "idle timeout" in failure(result) and "not re-sent" in failure(result)
 
 
-def test_timeout_until_the_end() -> None:
+def test_deadline_bounds_one_answer() -> None:
     with FakeOpenAI(fixed_responder(GOOD), per_document=["hang"] * 5, hang_s=3) as srv:
-        result = run(srv, timeout_s=0.2, max_attempts=2)
-    assert len(srv.requests) == 2
-    assert "timed out" in failure(result)
+        result = run(srv, idle_timeout_s=10, deadline_s=0.3)
+    assert len(srv.requests) == 1
+    assert "deadline of 0.3s" in failure(result)
 
 
 def test_usage_sums_every_attempt() -> None:
