@@ -145,20 +145,31 @@ def _phases_in(expr: str) -> tuple[Phase, ...]:
         return ()
 
 
+_ERAS = (("昭和", (1926, 12, 25), (1989, 1, 7)), ("平成", (1989, 1, 8), (2019, 4, 30)), ("令和", (2019, 5, 1), (9999, 12, 31)))
+
+
 def _date_forms(y: int, m: int | None, d: int | None) -> list[str]:
     if m is None:
         return [str(y)]
     full = _MONTH_NAMES[m - 1]
     names = [full] if len(full) <= 3 else [full, full[:3]] + (["sept"] if m == 9 else [])
+    # CJK registries (jRCT, ChiCTR): "2017年09月15日"; folding keeps the ideographs, so they are forms too
     if d is None:
-        return [f"{n} {y}" for n in names] + [f"{y} {m:02d}", f"{m:02d} {y}", f"{m} {y}"]
+        return [f"{n} {y}" for n in names] + [f"{y} {m:02d}", f"{m:02d} {y}", f"{m} {y}", f"{y}年{m:02d}月", f"{y}年{m}月"]
     sfx = "th" if 10 <= d % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
     forms = []
     for n in names:
         forms += [f"{n} {d} {y}", f"{n} {d}{sfx} {y}", f"{d} {n} {y}", f"{d}{sfx} {n} {y}", f"{y} {n} {d}"]
         if d < 10:
             forms += [f"{n} {d:02d} {y}", f"{d:02d} {n} {y}"]
-    forms += [f"{y} {m:02d} {d:02d}", f"{m:02d} {d:02d} {y}", f"{m} {d} {y}", f"{d:02d} {m:02d} {y}", f"{d} {m} {y}"]
+    forms += [f"{y} {m:02d} {d:02d}", f"{m:02d} {d:02d} {y}", f"{m} {d} {y}", f"{d:02d} {m:02d} {y}", f"{d} {m} {y}",
+              f"{y}年{m:02d}月{d:02d}日", f"{y}年{m}月{d}日"]
+    # Japanese era years (jRCT, UMIN, JapicCTI print "平成31年3月26日"); the era's first year is 元年
+    for era, first, last in _ERAS:
+        if first <= (y, m, d) <= last:
+            year = y - first[0] + 1
+            forms += [f"{era}{year}年{m}月{d}日", f"{era}{year}年{m:02d}月{d:02d}日"]
+            forms += [f"{era}元年{m}月{d}日"] if year == 1 else []
     return forms
 
 

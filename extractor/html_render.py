@@ -7,7 +7,10 @@ lines, list items become "• " lines, and the page's main heading (the first <h
 leading part of the document's <title>, "Trial title - Site name") is rendered as "# heading".
 What is not content is left out: scripts, styles, forms' controls, navigation, site headers and
 footers, cookie and consent banners, glossaries, tooltips and help text, modal dialogs, and hidden
-elements (tab panels, hidden until their tab is chosen, are content and stay).
+elements (tab panels, hidden until their tab is chosen, are content and stay). A "Read more"
+pair, a visible excerpt (cut with an ellipsis, or the first items of the same list) beside a hidden
+element holding the whole text, is rendered once, as the whole text: a reader sees it after one
+click, and the excerpt is its prefix.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def render_html(html: str) -> str:
     main = _main_heading(tree, page_title)
     root = tree.body or tree.root
     out = _Renderer(main, _site_name(page_title))
+    out.wholes, out.excerpts = _read_more_pairs(tree)
     if root is not None:
         out.walk(root, 0)
     out.flush()
@@ -89,8 +93,49 @@ def _words(value: str) -> set[str]:
     return {w.lower() for w in _WORD_RE.findall(value.replace("sr-only", "sronly"))}
 
 
+_ELLIPSIS_RE = re.compile(r"\s*(?:\.{3}|…)\s*$")
+_MIN_EXCERPT = 20  # characters: shorter "…" texts are labels or links, not excerpts
+
+
+def _element_siblings(node: Any) -> list[Any]:
+    """The element siblings on either side of a node, nearest first (two each way)."""
+    found: list[Any] = []
+    for forward in (True, False):
+        sib, n = (node.next if forward else node.prev), 0
+        while sib is not None and n < 2:
+            if sib.tag != "-text":
+                found.append(sib)
+                n += 1
+            sib = sib.next if forward else sib.prev
+    return found
+
+
+def _read_more_pairs(tree: Any) -> tuple[set[int], set[int]]:
+    """Hidden whole texts to render, and the visible excerpts (ellipsis-cut prefixes) they replace."""
+    wholes: set[int] = set()
+    excerpts: set[int] = set()
+    for node in tree.css("[style], [hidden], [aria-hidden]"):
+        if not _hidden(node.attributes):
+            continue
+        full = _norm(node.text(deep=True) or "")
+        for sib in _element_siblings(node):
+            shown = _norm(sib.text(deep=True) or "")
+            head = _ELLIPSIS_RE.sub("", shown)
+            cut = head != shown or sib.tag == node.tag  # "…"-cut text, or the first items of the same list
+            if cut and len(head) >= _MIN_EXCERPT and len(full) > len(head) and full.startswith(head):
+                wholes.add(node.mem_id)
+                excerpts.add(sib.mem_id)
+                break
+    return wholes, excerpts
+
+
+def _hidden(attrs: Any) -> bool:
+    return "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true" \
+        or bool(_HIDDEN_STYLE_RE.search(attrs.get("style") or ""))
+
+
 def _skipped(node: Any) -> bool:
-    """Not content: a chrome role, class or id, or hidden (unless a tab panel)."""
+    """Not content: a chrome role, class or id, or hidden (unless a tab panel or a "Read more" text)."""
     attrs = node.attributes
     if not attrs:
         return False
@@ -98,9 +143,7 @@ def _skipped(node: Any) -> bool:
     if role in _CHROME_ROLES:
         return True
     words = _words((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
-    hidden = "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true" \
-        or bool(_HIDDEN_STYLE_RE.search(attrs.get("style") or ""))
-    if hidden:
+    if _hidden(attrs):
         panel = role == "tabpanel" or any(k.startswith("data-tab") for k in attrs) or bool(words & _PANEL_WORDS)
         if not panel:
             return True
@@ -115,6 +158,8 @@ class _Renderer:
         self.buf: list[str] = []
         self.main = main
         self.site = site
+        self.wholes: set[int] = set()  # hidden "Read more" texts, rendered
+        self.excerpts: set[int] = set()  # the visible excerpts they replace, left out
 
     def flush(self) -> None:
         if self.buf:
@@ -134,7 +179,7 @@ class _Renderer:
         if tag == "-text":
             self.buf.append(node.text_content or "")
             return
-        if tag in _DROP or _skipped(node):
+        if tag in _DROP or node.mem_id in self.excerpts or (node.mem_id not in self.wholes and _skipped(node)):
             return
         if depth > _MAX_DEPTH:
             self.buf.append(" " + (node.text(deep=True) or "") + " ")
@@ -168,6 +213,7 @@ class _Renderer:
 
     def _cell_lines(self, node: Any, depth: int) -> list[str]:
         sub = _Renderer(self.main, self.site)
+        sub.wholes, sub.excerpts = self.wholes, self.excerpts
         sub.walk(node, depth)
         sub.flush()
         return sub.lines

@@ -25,6 +25,11 @@ def _real_text(path: Path) -> str:
     return html_to_text((REAL / "sources" / f"{path.stem}.html").read_bytes().decode("utf-8"))
 # Long texts may be joined from several paragraphs; everything else must be found as a whole.
 LONG_TEXT = {"brief_summary", "detailed_description"}
+# Gold values a guideline rule gives although no word of the page spells them (gold/realpages/README.md).
+BY_RULE = {("jrct_jRCTs051180190", "start_date_type"):
+           "§4 v2: planned and first-enrolment dates both printed -> the actual one, type ACTUAL",
+           ("jrct_jRCTs051180190", "enrollment_type"):
+           "§4 v2: 'planned' (予定) inside the Japanese label 実施予定被験者数 -> ESTIMATED"}
 
 
 def test_gold_has_pairs() -> None:
@@ -95,6 +100,9 @@ def test_real_page_record_is_normalized_and_grounded(path: Path) -> None:
                 assert " ".join(paragraph.split()) in " ".join(text.split()), f"{path.stem}: {field_path} paragraph"
             continue
         found = evidence.get(field_path)
+        if (path.stem, field_path) in BY_RULE:
+            assert found is None or found.status is MatchStatus.NONE, "grounded now: drop it from BY_RULE"
+            continue
         assert found is not None and found.status in (MatchStatus.EXACT, MatchStatus.NORMALIZED), (
             f"{path.stem}: {field_path} = {value!r} is not in the page's rendering"
         )

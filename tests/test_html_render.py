@@ -56,3 +56,20 @@ def test_a_chrome_word_on_the_page_frame_drops_nothing() -> None:
     html = ('<html><body class="help-page"><main id="main-menu-target"><table class="print">'
             "<tr><th>Enrollment</th><td>42</td></tr></table></main></body></html>")
     assert render_html(html) == "Enrollment\t42\n"
+
+
+def test_read_more_renders_the_whole_text_once() -> None:
+    html = """<html><body>
+    <div><p>Detailed Description</p>
+      <p class="more" style="display: none;">The study compares two doses.<br/>Both are given daily for twelve weeks.</p>
+      <p>The study compares two doses.<br/>Both are given ...</p></div>
+    <div><p>Secondary outcomes</p>
+      <ul style="display:none"><li>Change in pain score at week 4</li><li>Change in pain score at week 8</li></ul>
+      <ul><li>Change in pain score at week 4</li></ul></div>
+    <p style="display:none">A hidden note that is nobody's excerpt</p>
+    <p>Short ...</p>
+    </body></html>"""
+    lines = render_html(html).splitlines()
+    assert "Both are given daily for twelve weeks." in lines and "Both are given ..." not in lines
+    assert lines.count("• Change in pain score at week 4") == 1 and "• Change in pain score at week 8" in lines
+    assert "A hidden note that is nobody's excerpt" not in lines and "Short ..." in lines
