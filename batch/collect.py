@@ -11,7 +11,6 @@ collect killed half-way leaves nothing half-written and the same command starts 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from extractor.errors import ConfigError, LLMError, LLMTransportError, TrialxError
 from extractor.llm import LLMConfig, LLMRecord, Prompt, combine_answers, load_prompt, parse_answer, plan_requests
 from extractor.merge import llm_failed, merge
+from extractor.outputs import writer_for
 from extractor.result import DocumentError, ExtractionResult, Issue, Severity, Usage
 from extractor.schema import TrialRecord
 
@@ -128,16 +128,25 @@ def results(store: BatchDir, answers: Answers, summary: Summary) -> Iterator[Ext
         yield result
 
 
-def collect(store: BatchDir, out: str | Path, files: list[Path]) -> Summary:
-    """Read `files` (outputs and error files) into the answers, then write every result line to `out`."""
+def collect(store: BatchDir, out: str | Path, files: list[Path], *, output_format: str = "jsonl",
+            bom: bool = False) -> Summary:
+    """Read `files` (outputs and error files) into the answers, then write every result line to `out`.
+
+    `output_format` is any of `extractor.outputs.FORMATS` (JSON Lines, the contract, by default);
+    csv's companion files (arms, outcomes, ...) go beside `out`, named after it.
+    """
     summary = Summary()
     answers = Answers(store.file("answers.sqlite"))
+    target = Path(out)
     try:
         for path in files:
             answers.ingest(path)
-        with atomic_write(Path(out)) as fh:
+        with atomic_write(target) as fh:
+            writer = writer_for(output_format, fh, bom=bom, companion_dir=target.parent,
+                                companion_prefix=f"{target.stem}.")
             for item in results(store, answers, summary):
-                fh.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False) + "\n")
+                writer.write(item.model_dump(mode="json"))
+            writer.close()
     finally:
         answers.close()
     store.log("collected", out=str(out), documents=summary.documents, llm_failed=summary.llm_failed)

@@ -18,7 +18,9 @@ import typer
 from batch import BatchDir, Limits, client, collect, gather, pending_files, prepare, refresh, retry, submit
 from cli.common import notice
 from evals import batch_cost_usd, load_prices
+from extractor.errors import ConfigError
 from extractor.llm import LLMConfig
+from extractor.outputs import FORMATS
 
 batch_app = typer.Typer(help="Registry-sized runs through OpenAI's Batch API or vLLM's batch runner.",
                         no_args_is_help=True)
@@ -76,16 +78,23 @@ def status_command(
 @batch_app.command("collect")
 def collect_command(
     directory: Path = typer.Argument(..., metavar="DIR"),
-    out: Path = typer.Option(..., "--out", "-o", help="Results file (JSON Lines, as trialx extract)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Results file (JSON Lines, as trialx extract, unless --format)."),
     from_file: list[Path] = typer.Option([], "--from-file", help="Output files of vLLM's run_batch (or any Batch-format runner)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
     prices: Optional[Path] = typer.Option(None, "--prices", help="JSON price table (or $TRIALX_PRICES)."),
+    output_format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default), table, csv or ctgov, as "
+                                      "trialx extract --format; csv companions go beside --out."),
+    bom: bool = typer.Option(False, "--bom", help="csv: start each file with a UTF-8 byte-order mark (for Excel)."),
 ) -> None:
     """Validate, merge, ground and check every answer: one result line per document, in input order."""
+    if output_format not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    if bom and output_format != "csv":
+        raise ConfigError("--bom applies to --format csv only")
     store = BatchDir(directory)
     store.manifest()
     files = list(from_file) if from_file else gather(client(base_url), store)
-    summary = collect(store, out, files)
+    summary = collect(store, out, files, output_format=output_format, bom=bom)
     model = store.manifest()["model"]
     table = load_prices(prices)
     cost = batch_cost_usd(model, summary.tokens, table)

@@ -19,49 +19,14 @@ from typing import Any, Literal
 import typer
 
 from cli.common import notice
+from cli.output import LineSink, open_writer
 from extractor.errors import ConfigError
 from extractor.inputs import DEFAULT_MAX_BYTES, load_documents, plan_sources
-from extractor.outputs import FORMATS, Writer, writer_for
+from extractor.outputs import FORMATS, Writer
 from extractor import Backend, Settings, extract_stream, make_backend, resolve_backend
 from extractor.result import DocumentError
 
 PROGRESS_MIN_DOCS = 4
-
-
-class _LineSink:
-    """Text to stdout (flushed each) or appended to a file (one write call each: a JSON line is whole)."""
-
-    def __init__(self, out: str | None, *, resume: bool) -> None:
-        self.fd: int | None = None
-        if out is not None:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC)
-            try:
-                self.fd = os.open(out, flags, 0o644)
-            except OSError as exc:
-                raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from None
-
-    def write(self, text: str) -> int:
-        if self.fd is None:
-            sys.stdout.write(text)
-            return len(text)
-        view = memoryview(text.encode("utf-8"))
-        while view:  # one call in practice; a short write only continues the same line
-            written = os.write(self.fd, view)
-            view = view[written:]
-        return len(text)
-
-    def flush(self) -> None:
-        if self.fd is None:
-            sys.stdout.flush()
-
-    def isatty(self) -> bool:
-        return self.fd is None and sys.stdout.isatty()
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = None
 
 
 def done_ids(out: str) -> set[str]:
@@ -171,9 +136,9 @@ def extract_command(
                         idle_timeout=idle_timeout, deadline=deadline)
     settings, chosen = _choose_backend(settings)
     docs = load_documents(paths, max_bytes=limit, skip=skip)
-    sink = _LineSink(out, resume=resume)
+    sink = LineSink(out, resume=resume)
     try:
-        writer = _writer(output_format, sink, out, full=full, bom=bom, companion_dir=companion_dir)
+        writer = open_writer(output_format, sink, out, full=full, bom=bom, companion_dir=companion_dir)
         try:
             failed = asyncio.run(_run(docs, settings, chosen, writer, todo, notify_errors=output_format == "ctgov"))
         finally:
@@ -181,20 +146,6 @@ def extract_command(
     finally:
         sink.close()
     raise typer.Exit(1 if failed else 0)
-
-
-def _writer(output_format: str, sink: _LineSink, out: str | None, *, full: bool, bom: bool,
-            companion_dir: str | None) -> Writer:
-    folder: str | None = companion_dir
-    prefix = ""
-    if out is not None:
-        base, ext = os.path.splitext(out)
-        prefix = os.path.basename(base if ext else out) + "."
-        if folder is None:
-            folder = os.path.dirname(out) or "."
-    if output_format != "csv":
-        folder = None
-    return writer_for(output_format, sink, full=full, bom=bom, companion_dir=folder, companion_prefix=prefix)  # type: ignore[arg-type]
 
 
 async def _run(docs: Any, settings: Settings, backend: Backend, writer: Writer, total: int, *,

@@ -53,6 +53,30 @@ def test_the_commands_end_to_end(pages: Path, tmp_path: Path, monkeypatch: pytes
     assert "sk-test-secret" not in "".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
 
 
+def test_collect_writes_every_format_from_the_same_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(3):
+        (pages / f"doc_{n}.txt").write_text(f"Trial {n}\nNCT{n:08d}\nEnrollment: {n + 10} participants\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    assert trialx(["batch", "prepare", str(pages), "--out", str(run_dir), "--model", "fake-model"]) == 0
+    answers = tmp_path / "answers.jsonl"
+    answers.write_bytes(FakeBatchAPI(model=FakeOpenAI(reading_responder)).run_file((run_dir / "requests-001.jsonl").read_bytes()))
+    base = ["batch", "collect", str(run_dir), "--from-file", str(answers)]
+    assert trialx([*base, "--out", str(tmp_path / "r.jsonl")]) == 0
+    ids = [line["id"] for line in read_lines(tmp_path / "r.jsonl")]
+    assert trialx([*base, "--out", str(tmp_path / "r.csv"), "--format", "csv", "--bom"]) == 0
+    csv_text = (tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert csv_text.startswith("\ufeff") and [row.split(",")[0] for row in csv_text.splitlines()[1:]] == ids
+    assert (tmp_path / "r.arms.csv").exists()  # companions beside --out, named after it
+    assert trialx([*base, "--out", str(tmp_path / "r.json"), "--format", "ctgov"]) == 0
+    assert len(json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["studies"]) == 3
+    capsys.readouterr()
+    assert trialx([*base, "--out", str(tmp_path / "r.txt"), "--format", "xml"]) == 2
+    assert trialx([*base, "--out", str(tmp_path / "r.txt"), "--bom"]) == 2
+    assert "--bom applies to --format csv only" in capsys.readouterr().err
+
+
 def test_collect_needs_a_prepared_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert trialx(["batch", "collect", str(tmp_path), "--out", str(tmp_path / "r.jsonl"), "--from-file", "x"]) == 2
     assert "not a prepared batch directory" in capsys.readouterr().err
