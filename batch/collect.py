@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from extractor.errors import ConfigError, LLMError, LLMTransportError, TrialxError
 from extractor.llm import LLMConfig, LLMRecord, Prompt, combine_answers, load_prompt, parse_answer, plan_requests
@@ -142,7 +142,7 @@ def collect(store: BatchDir, out: str | Path, files: list[Path], *, output_forma
         for path in files:
             answers.ingest(path)
         with atomic_write(target) as fh:
-            writer = writer_for(output_format, fh, bom=bom, companion_dir=target.parent,
+            writer = writer_for(output_format, cast(TextIO, fh), bom=bom, companion_dir=target.parent,  # opened "w"
                                 companion_prefix=f"{target.stem}.")
             for item in results(store, answers, summary):
                 writer.write(item.model_dump(mode="json"))
