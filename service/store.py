@@ -70,14 +70,15 @@ class Claim:
 class JobStore:
     """One connection guarded by a lock: every call is a short transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, requeue: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self.requeue()
+        if requeue:  # only the serving process: a reader (trialx gold export) leaves running claims alone
+            self.requeue()
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,241 @@
+"""The review page's two views, rendered on the server: the queue of a job's documents sorted by
+what needs a look (filters by issue code and field), and one document beside its record."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from extractor import Issue, TrialRecord
+from review.edits import EditError, field_info
+from review.html import attr, e, highlighted_text, json_script, mark_class, shell
+from review.sources import JobSummary
+from review.state import NEEDS_LOOK, DocumentState
+
+__all__ = ["QueueRow", "document_page", "jobs_page", "login_page", "queue_order", "queue_page"]
+
+FOLD_AFTER = 8  # list fields with more items than this start folded (unless something in them needs a look)
+
+
+@dataclass
+class QueueRow:
+    doc_id: str
+    flags: dict[str, list[str]]  # NEEDS_LOOK code -> paths
+    changes: int = 0
+    reviewed_by: str | None = None
+    fields: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.fields = {top_field(p) for paths in self.flags.values() for p in paths}
+
+
+def top_field(path: str) -> str:
+    return path.split("[")[0].split(".")[0]
+
+
+def queue_order(rows: Sequence[QueueRow]) -> list[QueueRow]:
+    """Not yet reviewed first; then by the most urgent kind of flag; then by how many flags."""
+    def key(row: QueueRow) -> tuple[int, int, int, str]:
+        urgent = min((NEEDS_LOOK.index(c) for c in row.flags if c in NEEDS_LOOK), default=len(NEEDS_LOOK))
+        return (row.reviewed_by is not None, urgent, -sum(len(p) or 1 for p in row.flags.values()), row.doc_id)
+    return sorted(rows, key=key)
+
+
+def doc_url(job: str, doc: str) -> str:
+    return f"/review/jobs/{quote(job, safe='')}/{quote(doc, safe='')}"
+
+
+def login_page(next_url: str, message: str | None = None) -> str:
+    note = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
+    body = ('<main class="login"><h1>Sign in to review</h1>' + note +
+            '<form method="post" action="/review/login"><label>API token '
+            '<input type="password" name="token" autocomplete="current-password" autofocus required></label>'
+            f'<input type="hidden" name="next"{attr("value", next_url)}><button type="submit">sign in</button></form>'
+            "<p class=\"hint\">The token is sent once in this form and kept only as a session cookie.</p></main>")
+    return shell("sign in - trialx review", body)
+
+
+def jobs_page(jobs: Sequence[JobSummary], who: str) -> str:
+    items = "".join(f'<li><a href="/review/jobs/{quote(j.id, safe="")}">{e(j.title)}</a> '
+                    f'<span class="muted">{j.documents} document(s) · {e(j.id)}</span></li>' for j in jobs)
+    return shell("jobs - trialx review", f"<main><h1>Jobs</h1><ul class=\"jobs\">{items or '<li>none</li>'}</ul></main>",
+                 who=who)
+
+
+def queue_page(job: JobSummary, rows: Sequence[QueueRow], who: str, *, code: str | None = None,
+               field_name: str | None = None) -> str:
+    ordered = queue_order(rows)
+    codes = sorted({c for r in rows for c in r.flags}, key=lambda c: NEEDS_LOOK.index(c) if c in NEEDS_LOOK else 99)
+    fields = sorted({f for r in rows for f in r.fields})
+    shown = [r for r in ordered if (not code or code in r.flags) and (not field_name or field_name in r.fields)]
+    options = "".join(f"<option{attr('value', c)}{' selected' if c == code else ''}>{e(c)}</option>" for c in codes)
+    field_options = "".join(f"<option{attr('value', f)}{' selected' if f == field_name else ''}>{e(f)}</option>"
+                            for f in fields)
+    jid = quote(job.id, safe="")
+    head = "".join(f"<th>{e(c.replace('_', ' ').lower())}</th>" for c in NEEDS_LOOK)
+    body = []
+    for r in shown:
+        cells = "".join(f'<td class="n{" hot" if r.flags.get(c) is not None else ""}">'
+                        f'{len(r.flags[c]) or 1 if c in r.flags else ""}</td>' for c in NEEDS_LOOK)
+        flagged = sorted(r.fields)
+        more = f" +{len(flagged) - 6}" if len(flagged) > 6 else ""
+        done = f"✓ {e(r.reviewed_by)}" if r.reviewed_by else ""
+        body.append(f'<tr{attr("data-doc", r.doc_id)}><td><a href="{e(doc_url(job.id, r.doc_id))}">{e(r.doc_id)}</a></td>'
+                    f'{cells}<td class="fields">{e(", ".join(flagged[:6]))}{more}</td>'
+                    f'<td class="n">{r.changes or ""}</td><td class="reviewed">{done}</td></tr>')
+    reviewed = sum(1 for r in rows if r.reviewed_by)
+    html = (f'<main class="queue"><h1>{e(job.title)}</h1>'
+            f'<p class="muted">{len(rows)} document(s), {reviewed} reviewed · job {e(job.id)}</p>'
+            f'<form class="filters" method="get" action="/review/jobs/{jid}">'
+            f'<label>issue <select name="code"><option value="">any</option>{options}</select></label> '
+            f'<label>field <select name="field"><option value="">any</option>{field_options}</select></label> '
+            '<button type="submit">filter</button></form>'
+            f'<form class="export" method="get" action="/review/api/jobs/{jid}/export">'
+            f'<button type="submit">export gold ({reviewed} reviewed)</button></form>'
+            f'<table class="queue"><thead><tr><th>document</th>{head}<th>flagged fields</th><th>changes</th>'
+            f'<th>reviewed</th></tr></thead><tbody>{"".join(body)}</tbody></table>'
+            f'<p class="muted">{len(shown)} shown</p></main>')
+    return shell(f"{job.title} - trialx review", html, who=who)
+
+
+@lru_cache(maxsize=512)
+def _info(pattern: str) -> str:
+    """field_info for a path with its indices as written (cached by the index-free pattern)."""
+    try:
+        return json.dumps(field_info(pattern))
+    except EditError:
+        return json.dumps({"kind": "text"})
+
+
+def _pattern(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[0]", path)
+
+
+def _show(value: Any) -> str:
+    if hasattr(value, "value"):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _findings(issues: Sequence[Issue]) -> str:
+    if not issues:
+        return ""
+    items = "".join(f'<li class="sev-{e(i.severity.value)}"><b>{e(i.code)}</b> {e(i.message)}</li>' for i in issues)
+    return f'<ul class="findings">{items}</ul>'
+
+
+def _row(state: DocumentState, path: str, value: Any, by_path: Mapping[str, list[Issue]], classes: Mapping[str, str]) -> str:
+    ev = state.evidence.get(path)
+    prov = state.provenance.get(path)
+    status = ev.status.value if ev is not None else "none"
+    source = "person" if path in state.edited else (prov.source.value if prov is not None else "")
+    if prov is not None and prov.agreed is not None and path not in state.edited:
+        source += " agreed" if prov.agreed else " disagree"
+    flags = by_path.get(path, [])
+    cls = ["field", classes.get(path, "st-none")] + (["flagged"] if flags else []) + (
+        ["accepted"] if path in state.accepted else []) + (["empty"] if value is None else [])
+    shown = "—" if value is None else _show(value)
+    raw = None if value is None else (value.value if hasattr(value, "value") else value)
+    return (f'<div class="{" ".join(cls)}"{attr("data-path", path)}{attr("data-info", _info(_pattern(path)))}'
+            f'{attr("data-value", json.dumps(raw, ensure_ascii=False))} tabindex="-1">'
+            f'<span class="name">{e(path)}</span><span class="value">{e(shown)}</span>'
+            f'<span class="badge">{e(status)}{" · " + e(source) if source else ""}</span>'
+            '<span class="acts"><button type="button" class="accept" title="accept (a)">accept</button>'
+            '<button type="button" class="edit" title="edit (e)">edit</button>'
+            + ('<button type="button" class="remove" title="remove">remove</button>' if value is not None else "")
+            + f'</span>{_findings(flags)}</div>')
+
+
+def _add_row(path: str, label: str) -> str:
+    return (f'<div class="field add empty"{attr("data-path", path)}{attr("data-info", _info(_pattern(path)))} '
+            f'data-value="null" tabindex="-1"><span class="name">{e(label)}</span>'
+            '<span class="acts"><button type="button" class="edit">add</button></span></div>')
+
+
+def _record_panel(state: DocumentState, classes: Mapping[str, str]) -> str:
+    record = state.record or TrialRecord()
+    by_path: dict[str, list[Issue]] = {}
+    loose: list[Issue] = []
+    values = state.values()
+    for issue in state.issues:
+        placed = False
+        for p in issue.paths:
+            target = p if p in values else next((v for v in values if v.startswith(p + ".") or v.startswith(p + "[")), None)
+            if target is not None:
+                by_path.setdefault(target, []).append(issue)
+                placed = True
+        if not placed:
+            loose.append(issue)
+    groups = []
+    for name, info in type(record).model_fields.items():
+        value = getattr(record, name)
+        rows: list[str] = []
+        if isinstance(value, list):
+            kind = json.loads(_info(f"{name}[0]"))
+            for i, item in enumerate(value):
+                if hasattr(item, "model_fields"):
+                    sub = "".join(_row(state, f"{name}[{i}].{k}", _item(getattr(item, k)), by_path, classes)
+                                  for k in type(item).model_fields if not isinstance(getattr(item, k), list))
+                    sub += "".join(_row(state, f"{name}[{i}].{k}[{j}]", v, by_path, classes)
+                                   for k in type(item).model_fields if isinstance(getattr(item, k), list)
+                                   for j, v in enumerate(getattr(item, k)))
+                    sub += "".join(_add_row(f"{name}[{i}].{k}[{len(getattr(item, k))}]", f"+ {k}")
+                                   for k in type(item).model_fields if isinstance(getattr(item, k), list))
+                    rows.append(f'<div class="item"{attr("data-path", f"{name}[{i}]")}>'
+                                f'<div class="item-head">{e(name)}[{i}]<button type="button" class="remove-item">'
+                                f'remove</button></div>{sub}</div>')
+                else:
+                    rows.append(_row(state, f"{name}[{i}]", item, by_path, classes))
+            first = next(iter(json.loads(_info(f"{name}[0]")).get("fields", [])), None) if kind["kind"] == "object" else None
+            add_path = f"{name}[{len(value)}].{first}" if first else f"{name}[{len(value)}]"
+            rows.append(_add_row(add_path, f"+ add to {name}"))
+            flagged = any(p.startswith(name + "[") for p in by_path)
+            fold = len(value) > FOLD_AFTER and not flagged
+            groups.append(f'<details class="group"{attr("data-field", name)}{"" if fold else " open"}>'
+                          f'<summary>{e(name)} <span class="muted">({len(value)})</span></summary>{"".join(rows)}</details>')
+        else:
+            groups.append(_row(state, name, value, by_path, classes))
+    top = _findings(loose)
+    return f'<div class="doc-findings">{top}</div>' + "".join(groups)
+
+
+def _item(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def document_page(state: DocumentState, job: JobSummary, who: str, *, prev_doc: str | None, next_doc: str | None) -> str:
+    jid = quote(job.id, safe="")
+    did = quote(state.doc_id, safe="")
+    api = f"/review/api/jobs/{jid}/{did}"
+    classes = {p: mark_class(ev, state.provenance.get(p), p in state.edited) for p, ev in state.evidence.items()}
+    nav = (f'<a href="/review/jobs/{jid}">queue</a>'
+           + (f' · <a rel="prev" href="{e(doc_url(job.id, prev_doc))}">previous</a>' if prev_doc else "")
+           + (f' · <a rel="next" id="next-doc" href="{e(doc_url(job.id, next_doc))}">next (n)</a>' if next_doc else ""))
+    reviewed = state.reviewed_by
+    status = (f'<span class="reviewed-by">reviewed by {e(reviewed[0])}</span>' if reviewed
+              else '<span class="reviewed-by"></span>')
+    head = (f'<header class="doc-head"><h1>{e(state.doc_id)}</h1><span class="muted">{e(state.source)}'
+            f'{" · " + e(state.backend) if state.backend else ""}</span><span class="nav">{nav}</span>'
+            f'<span class="tools"><button type="button" id="undo">undo</button> '
+            f'<button type="button" id="mark-reviewed">{"unmark reviewed" if reviewed else "mark reviewed"}</button>'
+            f' {status}</span><p id="message" role="status"></p></header>')
+    if state.error is not None:
+        body = (f'<main>{head}<p class="error">This document has no record: <b>{e(state.error.get("code"))}</b> '
+                f'{e(state.error.get("message"))}</p><pre class="page-text">{e(state.text)}</pre></main>')
+        return shell(f"{state.doc_id} - trialx review", body, who=who)
+    stale = f'<p class="error">{e(state.stale)}</p>' if state.stale else ""
+    text = highlighted_text(state.text, state.evidence, classes)
+    data = {"api": api, "job": job.id, "doc": state.doc_id, "next": doc_url(job.id, next_doc) if next_doc else None,
+            "reviewed": reviewed is not None}
+    body = (f'<main class="doc">{head}{stale}<div class="split"><section id="page-text" class="page-text" '
+            f'aria-label="page text">{text}</section><section id="record" aria-label="record">'
+            f'{_record_panel(state, classes)}</section></div>'
+            '<div id="editor" hidden></div></main>' + json_script("review-data", data))
+    return shell(f"{state.doc_id} - trialx review", body, who=who, script=True)
