@@ -139,7 +139,9 @@ def _row(state: DocumentState, path: str, value: Any, by_path: Mapping[str, list
     if prov is not None and prov.agreed is not None and path not in state.edited:
         source += " agreed" if prov.agreed else " disagree"
     flags = by_path.get(path, [])
-    cls = ["field", classes.get(path, "st-none")] + (["flagged"] if flags else []) + (
+    if value is None:
+        status, source = "missing", ""
+    cls = ["field", classes.get(path, "st-none" if value is not None else "")] + (["flagged"] if flags else []) + (
         ["accepted"] if path in state.accepted else []) + (["empty"] if value is None else [])
     shown = "—" if value is None else _show(value)
     raw = None if value is None else (value.value if hasattr(value, "value") else value)
