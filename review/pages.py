@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from pydantic import BaseModel
+
 from extractor import Issue, TrialRecord
 from review.edits import EditError, field_info
 from review.html import attr, e, highlighted_text, json_script, mark_class, shell
@@ -182,7 +184,7 @@ def _record_panel(state: DocumentState, classes: Mapping[str, str]) -> str:
         if isinstance(value, list):
             kind = json.loads(_info(f"{name}[0]"))
             for i, item in enumerate(value):
-                if hasattr(item, "model_fields"):
+                if isinstance(item, BaseModel):
                     sub = "".join(_row(state, f"{name}[{i}].{k}", _item(getattr(item, k)), by_path, classes)
                                   for k in type(item).model_fields if not isinstance(getattr(item, k), list))
                     sub += "".join(_row(state, f"{name}[{i}].{k}[{j}]", v, by_path, classes)
