@@ -99,7 +99,7 @@ def field_info(path: str) -> dict[str, Any]:
     if get_origin(annotation) is list:
         item = _unwrap(get_args(annotation)[0])
         kind = "objects" if isinstance(item, type) and issubclass(item, BaseModel) else "list"
-        return {"kind": kind, **_kind(item)} if kind == "list" else {"kind": kind}
+        return {"kind": kind, "item": _kind(item)} if kind == "list" else {"kind": kind}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {"kind": "object", "fields": list(annotation.model_fields)}
     info = _kind(annotation)

@@ -19,9 +19,9 @@ from review.html import attr, e, highlighted_text, json_script, mark_class, shel
 from review.sources import JobSummary
 from review.state import NEEDS_LOOK, DocumentState
 
-__all__ = ["QueueRow", "document_page", "jobs_page", "login_page", "queue_order", "queue_page"]
+__all__ = ["QueueRow", "document_page", "group_rows", "jobs_page", "login_page", "queue_order", "queue_page"]
 
-FOLD_AFTER = 8  # list fields with more items than this start folded (unless something in them needs a look)
+FOLD_AFTER = 8  # list fields with more items than this start folded (the summary counts what is flagged)
 
 
 @dataclass
@@ -126,88 +126,153 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+MAX_FINDINGS = 3  # per field; the rest are counted
+
+
 def _findings(issues: Sequence[Issue]) -> str:
     if not issues:
         return ""
-    items = "".join(f'<li class="sev-{e(i.severity.value)}"><b>{e(i.code)}</b> {e(i.message)}</li>' for i in issues)
-    return f'<ul class="findings">{items}</ul>'
+    items = "".join(f'<li class="sev-{e(i.severity.value)}"><b>{e(i.code)}</b> {e(i.message)}</li>'
+                    for i in issues[:MAX_FINDINGS])
+    more = f'<li class="more">+{len(issues) - MAX_FINDINGS} more</li>' if len(issues) > MAX_FINDINGS else ""
+    return f'<ul class="findings">{items}{more}</ul>'
 
 
 def _row(state: DocumentState, path: str, value: Any, by_path: Mapping[str, list[Issue]], classes: Mapping[str, str]) -> str:
-    ev = state.evidence.get(path)
-    prov = state.provenance.get(path)
-    status = ev.status.value if ev is not None else "none"
-    source = "person" if path in state.edited else (prov.source.value if prov is not None else "")
-    if prov is not None and prov.agreed is not None and path not in state.edited:
-        source += " agreed" if prov.agreed else " disagree"
+    """One field: its path, value, match status and source, and the findings that name it (the
+    accept/edit/remove buttons are one toolbar the script moves to the selected field)."""
     flags = by_path.get(path, [])
+    cls = "field"
     if value is None:
-        status, source = "missing", ""
-    cls = ["field", classes.get(path, "st-none" if value is not None else "")] + (["flagged"] if flags else []) + (
-        ["accepted"] if path in state.accepted else []) + (["empty"] if value is None else [])
+        badge = "missing"
+        cls += " empty"
+    else:
+        ev = state.evidence.get(path)
+        prov = state.provenance.get(path)
+        source = "person" if path in state.edited else (prov.source.value if prov is not None else "")
+        if prov is not None and prov.agreed is not None and path not in state.edited:
+            source += " agreed" if prov.agreed else " disagree"
+        badge = (ev.status.value if ev is not None else "none") + (" · " + source if source else "")
+        cls += " " + classes.get(path, "st-none")
+    if flags:
+        cls += " flagged"
+    if path in state.accepted:
+        cls += " accepted"
     shown = "—" if value is None else _show(value)
-    raw = None if value is None else (value.value if hasattr(value, "value") else value)
-    return (f'<div class="{" ".join(cls)}"{attr("data-path", path)}{attr("data-info", _info(_pattern(path)))}'
-            f'{attr("data-value", json.dumps(raw, ensure_ascii=False))} tabindex="-1">'
-            f'<span class="name">{e(path)}</span><span class="value">{e(shown)}</span>'
-            f'<span class="badge">{e(status)}{" · " + e(source) if source else ""}</span>'
-            '<span class="acts"><button type="button" class="accept" title="accept (a)">accept</button>'
-            '<button type="button" class="edit" title="edit (e)">edit</button>'
-            + ('<button type="button" class="remove" title="remove">remove</button>' if value is not None else "")
-            + f'</span>{_findings(flags)}</div>')
+    return (f'<div class="{cls}" data-path="{e(path)}" tabindex="-1"><span class="name">{e(path)}</span>'
+            f'<span class="value">{e(shown)}</span><span class="badge">{e(badge)}</span>{_findings(flags)}</div>')
 
 
 def _add_row(path: str, label: str) -> str:
-    return (f'<div class="field add empty"{attr("data-path", path)}{attr("data-info", _info(_pattern(path)))} '
-            f'data-value="null" tabindex="-1"><span class="name">{e(label)}</span>'
-            '<span class="acts"><button type="button" class="edit">add</button></span></div>')
+    return (f'<div class="field add empty" data-path="{e(path)}" tabindex="-1"><span class="name">{e(label)}</span>'
+            '</div>')
 
 
-def _record_panel(state: DocumentState, classes: Mapping[str, str]) -> str:
-    record = state.record or TrialRecord()
+@lru_cache(maxsize=1)
+def schema_kinds() -> dict[str, Any]:
+    """What the input of every field must offer, keyed by path pattern (`arms[0].type`): sent once
+    per page, the script looks a field's kind up by its path with indices made 0."""
+    patterns: list[str] = []
+    for name, spec in TrialRecord.model_fields.items():
+        patterns.append(name)
+        info = json.loads(_info(name))
+        if info["kind"] == "list":
+            patterns.append(f"{name}[0]")
+        elif info["kind"] == "objects":
+            item = json.loads(_info(f"{name}[0]"))
+            for sub in item.get("fields", []):
+                patterns.append(f"{name}[0].{sub}")
+                if json.loads(_info(f"{name}[0].{sub}"))["kind"] == "list":
+                    patterns.append(f"{name}[0].{sub}[0]")
+    return {p: json.loads(_info(p)) for p in patterns}
+
+
+def _placed(state: DocumentState) -> tuple[dict[str, list[Issue]], list[Issue]]:
+    """Findings by the field row they sit beside (an object's finding beside its first field), and
+    those naming no filled field (shown at the top)."""
     by_path: dict[str, list[Issue]] = {}
     loose: list[Issue] = []
     values = state.values()
+    first_under: dict[str, str] = {}  # "arms[1]" / "arms" -> the first filled path under it
+    for v in values:
+        for cut in (m.start() for m in re.finditer(r"[.\[]", v)):
+            first_under.setdefault(v[:cut], v)
     for issue in state.issues:
         placed = False
         for p in issue.paths:
-            target = p if p in values else next((v for v in values if v.startswith(p + ".") or v.startswith(p + "[")), None)
+            target = p if p in values else first_under.get(p)
             if target is not None:
                 by_path.setdefault(target, []).append(issue)
                 placed = True
         if not placed:
             loose.append(issue)
-    groups = []
-    for name, info in type(record).model_fields.items():
-        value = getattr(record, name)
-        rows: list[str] = []
-        if isinstance(value, list):
-            kind = json.loads(_info(f"{name}[0]"))
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    sub = "".join(_row(state, f"{name}[{i}].{k}", _item(getattr(item, k)), by_path, classes)
-                                  for k in type(item).model_fields if not isinstance(getattr(item, k), list))
-                    sub += "".join(_row(state, f"{name}[{i}].{k}[{j}]", v, by_path, classes)
-                                   for k in type(item).model_fields if isinstance(getattr(item, k), list)
-                                   for j, v in enumerate(getattr(item, k)))
-                    sub += "".join(_add_row(f"{name}[{i}].{k}[{len(getattr(item, k))}]", f"+ {k}")
-                                   for k in type(item).model_fields if isinstance(getattr(item, k), list))
-                    rows.append(f'<div class="item"{attr("data-path", f"{name}[{i}]")}>'
-                                f'<div class="item-head">{e(name)}[{i}]<button type="button" class="remove-item">'
-                                f'remove</button></div>{sub}</div>')
-                else:
-                    rows.append(_row(state, f"{name}[{i}]", item, by_path, classes))
-            first = next(iter(json.loads(_info(f"{name}[0]")).get("fields", [])), None) if kind["kind"] == "object" else None
-            add_path = f"{name}[{len(value)}].{first}" if first else f"{name}[{len(value)}]"
-            rows.append(_add_row(add_path, f"+ add to {name}"))
-            flagged = any(p.startswith(name + "[") for p in by_path)
-            fold = len(value) > FOLD_AFTER and not flagged
-            groups.append(f'<details class="group"{attr("data-field", name)}{"" if fold else " open"}>'
-                          f'<summary>{e(name)} <span class="muted">({len(value)})</span></summary>{"".join(rows)}</details>')
+    return by_path, loose
+
+
+def _group_rows(state: DocumentState, name: str, value: list[Any], by_path: Mapping[str, list[Issue]],
+                classes: Mapping[str, str]) -> str:
+    rows: list[str] = []
+    for i, item in enumerate(value):
+        if isinstance(item, BaseModel):
+            names = type(item).model_fields
+            lists = [k for k in names if isinstance(getattr(item, k), list)]
+            sub = "".join(_row(state, f"{name}[{i}].{k}", _item(getattr(item, k)), by_path, classes)
+                          for k in names if k not in lists)
+            sub += "".join(_row(state, f"{name}[{i}].{k}[{j}]", v, by_path, classes)
+                           for k in lists for j, v in enumerate(getattr(item, k)))
+            sub += "".join(_add_row(f"{name}[{i}].{k}[{len(getattr(item, k))}]", f"+ {k}") for k in lists)
+            rows.append(f'<div class="item"{attr("data-path", f"{name}[{i}]")}>'
+                        f'<div class="item-head">{e(name)}[{i}]<button type="button" class="remove-item">'
+                        f'remove</button></div>{sub}</div>')
         else:
+            rows.append(_row(state, f"{name}[{i}]", item, by_path, classes))
+    kind = json.loads(_info(f"{name}[0]"))
+    first = next(iter(kind.get("fields", [])), None) if kind["kind"] == "object" else None
+    rows.append(_add_row(f"{name}[{len(value)}].{first}" if first else f"{name}[{len(value)}]", f"+ add to {name}"))
+    return "".join(rows)
+
+
+def group_rows(state: DocumentState, name: str) -> str | None:
+    """The rows of one list field (a folded group's content, fetched when it is opened)."""
+    record = state.record
+    value = getattr(record, name, None) if record is not None and name in TrialRecord.model_fields else None
+    if not isinstance(value, list):
+        return None
+    by_path, _ = _placed(state)
+    classes = _classes(state)
+    return _group_rows(state, name, value, by_path, classes)
+
+
+def _classes(state: DocumentState) -> dict[str, str]:
+    return {p: mark_class(ev, state.provenance.get(p), p in state.edited) for p, ev in state.evidence.items()}
+
+
+def _record_panel(state: DocumentState, classes: Mapping[str, str]) -> str:
+    """Field by field; a list longer than FOLD_AFTER is a folded group whose rows the script fetches
+    when it is opened (a page of 2,000 sites sends 2,000 marks, not 10,000 rows)."""
+    record = state.record or TrialRecord()
+    by_path, loose = _placed(state)
+    groups = []
+    for name in TrialRecord.model_fields:
+        value = getattr(record, name)
+        if not isinstance(value, list):
             groups.append(_row(state, name, value, by_path, classes))
-    top = _findings(loose)
-    return f'<div class="doc-findings">{top}</div>' + "".join(groups)
+            continue
+        flagged = sum(1 for p in by_path if p.startswith(name + "["))
+        note = f", {flagged} flagged" if flagged else ""
+        head = f'<summary>{e(name)} <span class="muted">({len(value)}{note})</span></summary>'
+        if len(value) > FOLD_AFTER:
+            groups.append(f'<details class="group" data-field="{e(name)}" data-lazy="1">{head}</details>')
+        else:
+            groups.append(f'<details class="group" data-field="{e(name)}" open>{head}'
+                          f'{_group_rows(state, name, value, by_path, classes)}</details>')
+    return f'<div class="doc-findings">{_findings(loose)}</div>' + "".join(groups)
+
+
+def first_flagged(state: DocumentState) -> str | None:
+    """The first field, in record order, that a finding names."""
+    by_path, _ = _placed(state)
+    return next((p for p in state.values() if p in by_path), None)
 
 
 def _item(value: Any) -> Any:
@@ -218,7 +283,7 @@ def document_page(state: DocumentState, job: JobSummary, who: str, *, prev_doc: 
     jid = quote(job.id, safe="")
     did = quote(state.doc_id, safe="")
     api = f"/review/api/jobs/{jid}/{did}"
-    classes = {p: mark_class(ev, state.provenance.get(p), p in state.edited) for p, ev in state.evidence.items()}
+    classes = _classes(state)
     nav = (f'<a href="/review/jobs/{jid}">queue</a>'
            + (f' · <a rel="prev" href="{e(doc_url(job.id, prev_doc))}">previous</a>' if prev_doc else "")
            + (f' · <a rel="next" id="next-doc" href="{e(doc_url(job.id, next_doc))}">next (n)</a>' if next_doc else ""))
@@ -237,6 +302,8 @@ def document_page(state: DocumentState, job: JobSummary, who: str, *, prev_doc: 
     stale = f'<p class="error">{e(state.stale)}</p>' if state.stale else ""
     text = highlighted_text(state.text, state.evidence, classes)
     data = {"api": api, "job": job.id, "doc": state.doc_id, "next": doc_url(job.id, next_doc) if next_doc else None,
+            "kinds": schema_kinds(), "flagged": first_flagged(state),
+            "groups": f"/review/api/jobs/{jid}/{did}/group/",
             "reviewed": reviewed is not None}
     body = (f'<main class="doc">{head}{stale}<div class="split"><section id="page-text" class="page-text" '
             f'aria-label="page text">{text}</section><section id="record" aria-label="record">'

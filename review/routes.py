@@ -3,6 +3,7 @@ the queue and document pages, the JSON API for changes, undo, reviewed marks and
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from review.edits import Edit, EditError, parse_path, value_at
 from review.gold import gold_zip, safe_name
-from review.pages import QueueRow, document_page, jobs_page, login_page, queue_order, queue_page
+from review.pages import QueueRow, document_page, group_rows, jobs_page, login_page, queue_order, queue_page
 from review.sources import Catalog, JobSummary
 from review.state import DocumentState, check_edit, current_state, entry_flags, state_flags
 from review.store import ReviewStore
@@ -24,6 +25,7 @@ from review.store import ReviewStore
 __all__ = ["COOKIE", "ReviewConfig", "mount_review"]
 
 COOKIE = "trialx_review"
+RECENT = 16  # documents whose current state is kept between requests
 STATIC = Path(__file__).resolve().parent / "static"
 _SECURITY = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -83,11 +85,24 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             raise HTTPException(404, f"no job {job}")
         return found
 
+    recent: OrderedDict[tuple[str, str], tuple[Any, DocumentState]] = OrderedDict()  # the last documents opened
+
     def state_of(job: str, doc: str) -> tuple[DocumentState, Any]:
         view = catalog.document(job, doc)
         if view is None:
             raise HTTPException(404, f"no document {doc} in job {job}")
-        return current_state(view, store.changes(job, doc), store.reviewed(job).get(doc)), view
+        changes, mark = store.changes(job, doc), store.reviewed(job).get(doc)
+        # a result line is stored once: with the same text, changes and mark, the state is the same
+        signature = (len(view.text), "record" in view.line, tuple(c.id for c in changes), mark)
+        hit = recent.get((job, doc))
+        if hit is not None and hit[0] == signature:
+            recent.move_to_end((job, doc))
+            return hit[1], view
+        state = current_state(view, changes, mark)
+        recent[(job, doc)] = (signature, state)
+        while len(recent) > RECENT:
+            recent.popitem(last=False)
+        return state, view
 
     def rows(job: str, *, live: bool) -> list[QueueRow]:
         """Queue rows; `live`: flags as the documents stand after their changes, reviewed marks."""
@@ -183,6 +198,15 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         job_of(job, who)
         return Response(gold_zip(catalog, store, job), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="gold-{safe_name(job)}.zip"'})
+
+    @router.get("/api/jobs/{job}/{doc}/group/{name}")
+    def api_group(request: Request, job: str, doc: str, name: str) -> Response:
+        """The rows of a folded list field, as HTML for the document page."""
+        job_of(job, api_user(request))
+        rows_html = group_rows(state_of(job, doc)[0], name)
+        if rows_html is None:
+            raise HTTPException(404, f"no list field {name}")
+        return _html(rows_html)
 
     @router.get("/api/jobs/{job}/{doc}")
     def api_document(request: Request, job: str, doc: str) -> dict[str, Any]:

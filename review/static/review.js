@@ -28,6 +28,11 @@
     current = i;
     var field = fields[i];
     field.classList.add("current");
+    var adding = field.classList.contains("add"), empty = field.classList.contains("empty");
+    acts.querySelector(".accept").hidden = empty;
+    acts.querySelector(".remove").hidden = empty;
+    acts.querySelector(".edit").textContent = adding ? "add" : "edit";
+    field.insertBefore(acts, field.querySelector(".findings"));
     var group = field.closest("details");
     if (group && !group.open) group.open = true;
     var path = field.getAttribute("data-path");
@@ -46,6 +51,45 @@
     return -1;
   }
 
+  function refreshFields() {
+    var was = current >= 0 ? fields[current] : null;
+    fields = Array.prototype.slice.call(record.querySelectorAll(".field"));
+    current = was ? fields.indexOf(was) : -1;
+  }
+
+  /* a folded list's rows come from the server when it is first opened */
+  function loadGroup(group) {
+    if (group.getAttribute("data-lazy") !== "1") return Promise.resolve();
+    group.setAttribute("data-lazy", "loading");
+    return fetch(data.groups + encodeURIComponent(group.getAttribute("data-field")), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error("HTTP " + r.status)); })
+      .then(function (html) {
+        group.insertAdjacentHTML("beforeend", html);
+        group.removeAttribute("data-lazy");
+        refreshFields();
+      })
+      .catch(function (err) { group.setAttribute("data-lazy", "1"); say("could not load the list: " + err.message, true); });
+  }
+
+  function selectPath(path, scroll) {
+    var i = indexOfPath(path);
+    if (i >= 0) { select(i, scroll); return Promise.resolve(true); }
+    var top = path.split(/[.[]/)[0];
+    var group = record.querySelector('details.group[data-field="' + top + '"]');
+    if (!group || group.getAttribute("data-lazy") !== "1") return Promise.resolve(false);
+    group.open = true;
+    return loadGroup(group).then(function () {
+      var j = indexOfPath(path);
+      if (j >= 0) select(j, scroll);
+      return j >= 0;
+    });
+  }
+
+  record.addEventListener("toggle", function (ev) {
+    var group = ev.target;
+    if (group.open && group.getAttribute && group.getAttribute("data-lazy") === "1") loadGroup(group);
+  }, true);
+
   function post(url, body) {
     return fetch(url, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
                        body: JSON.stringify(body || {})})
@@ -57,9 +101,26 @@
     window.location.reload();
   }
 
-  function fieldValue(field) {
-    try { return JSON.parse(field.getAttribute("data-value")); } catch (e) { return null; }
+  function infoOf(field) {
+    var pattern = field.getAttribute("data-path").replace(/\[\d+\]/g, "[0]");
+    return data.kinds[pattern] || {kind: "text"};
   }
+
+  /* the value as JSON, from its shown text (the page shows values as the record holds them) */
+  function fieldValue(field) {
+    if (field.classList.contains("empty")) return null;
+    var text = field.querySelector(".value").textContent;
+    var kind = infoOf(field).kind;
+    if (kind === "int") return parseInt(text, 10);
+    if (kind === "bool") return text === "yes";
+    return text;
+  }
+
+  var acts = document.createElement("span");
+  acts.className = "acts";
+  acts.innerHTML = '<button type="button" class="accept" title="accept (a)">accept</button>' +
+    '<button type="button" class="edit" title="edit (e)">edit</button>' +
+    '<button type="button" class="remove" title="remove">remove</button>';
 
   function change(body, onError) {
     return post(data.api + "/changes", body).then(function (r) {
@@ -117,7 +178,7 @@
   function edit(field, span) {
     if (!field) return;
     var path = field.getAttribute("data-path");
-    var info = JSON.parse(field.getAttribute("data-info") || '{"kind":"text"}');
+    var info = infoOf(field);
     var old = fieldValue(field);
     editor.innerHTML = "";
     var label = document.createElement("label");
@@ -218,9 +279,9 @@
     if (sel && !sel.isCollapsed) return;
     var mark = ev.target.closest("mark");
     if (!mark) return;
-    var i = indexOfPath(mark.getAttribute("data-path"));
-    if (i >= 0) select(i, false);
-    if (i >= 0) fields[i].scrollIntoView({block: "nearest"});
+    selectPath(mark.getAttribute("data-path"), false).then(function (found) {
+      if (found) fields[current].scrollIntoView({block: "nearest"});
+    });
   });
 
   record.addEventListener("click", function (ev) {
@@ -266,9 +327,10 @@
 
   var remembered = null;
   try { remembered = sessionStorage.getItem(KEY); } catch (e) { /* storage off */ }
-  var start = remembered ? indexOfPath(remembered) : -1;
-  if (start < 0 && location.hash.length > 1) start = indexOfPath(decodeURIComponent(location.hash.slice(1)));
-  if (start < 0) start = fields.findIndex(function (f) { return f.classList.contains("flagged"); });
-  if (start >= 0) select(start);
-  else if (fields.length) select(0, false);
+  var wanted = [remembered, location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null, data.flagged];
+  (function next(k) {
+    if (k >= wanted.length) { if (fields.length) select(0, false); return; }
+    if (!wanted[k]) { next(k + 1); return; }
+    selectPath(wanted[k]).then(function (found) { if (!found) next(k + 1); });
+  })(0);
 })();

@@ -71,7 +71,9 @@ def browser() -> Iterator[Any]:
 
 def flagged_page() -> str:
     """A page the checks flag: its maximum age is below its minimum."""
-    return page(1).replace("Minimum Age: 18 Years\n", "Minimum Age: 18 Years\nMaximum Age: 10 Years\n")
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()
+    return (page(1).replace("Minimum Age: 18 Years\n", "Minimum Age: 18 Years\nMaximum Age: 10 Years\n")
+            + "".join(f"{n}. Consent about {w} matters\n" for n, w in enumerate(words, 3)))
 
 
 def test_review_in_a_real_browser(server: str, browser: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,6 +121,11 @@ def test_review_in_a_real_browser(server: str, browser: Any, tmp_path: Path, cap
     d.find_element(By.TAG_NAME, "body").send_keys("j")
     d.find_element(By.CSS_SELECTOR, 'mark[data-path="minimum_age"]').click()  # a highlight selects its field
     assert "current" in field("minimum_age").get_attribute("class")
+    # a highlight of a folded list: its rows are fetched and its field selected
+    assert d.find_elements(By.CSS_SELECTOR, '#record .field[data-path="inclusion_criteria[9]"]') == []
+    d.find_element(By.CSS_SELECTOR, 'mark[data-path="inclusion_criteria[9]"]').click()
+    wait.until(lambda _: "current" in field("inclusion_criteria[9]").get_attribute("class"))
+    assert field("inclusion_criteria[9]").find_element(By.CLASS_NAME, "value").text == "Consent about hotel matters"
     field("maximum_age").click()
 
     # an invalid value is refused with the schema's message; a valid one is kept

@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 from cli.main import run
 from extractor import Evidence, Issue, Severity
 from review import Edit, ReviewStore, RunCatalog, current_state
-from review.pages import QueueRow, document_page, queue_order, queue_page
+from review.pages import QueueRow, document_page, group_rows, queue_order, queue_page
 from review.sources import JobSummary
 from tests.review.helpers import HOSTILE, save_run
 from tests.service.pages import page
@@ -53,7 +53,11 @@ def test_every_filled_field_is_marked_exactly_on_its_evidence(tmp_path: Path, sh
         for path, ev in grounded.items():
             assert marks.get(path) == text[ev.start:ev.end] == ev.quote, (doc, path)
         assert LexborHTMLParser(html).css_first("#page-text").text(deep=True) == text
-        fields = {n.attributes.get("data-path") for n in LexborHTMLParser(html).css("#record .field")}
+        tree = LexborHTMLParser(html)
+        fields = {n.attributes.get("data-path") for n in tree.css("#record .field")}
+        for group in tree.css("details[data-lazy]"):  # folded lists: their rows come when opened
+            rows = LexborHTMLParser(group_rows(state, group.attributes["data-field"]) or "")  # type: ignore[arg-type]
+            fields |= {n.attributes.get("data-path") for n in rows.css(".field")}
         assert set(state.values()) <= fields  # type: ignore[attr-defined]
 
 
@@ -92,7 +96,9 @@ def test_findings_sit_beside_their_fields_and_long_lists_fold(tmp_path: Path) ->
     age = tree.css_first('.field[data-path="minimum_age"]')
     assert age is not None and "AGE_RANGE" in age.text() and "flagged" in (age.attributes.get("class") or "")
     folded = tree.css_first('details[data-field="inclusion_criteria"]')
-    assert folded is not None and "open" not in folded.attributes
+    assert folded is not None and "open" not in folded.attributes and not folded.css(".field")
+    rows = group_rows(state, "inclusion_criteria")  # type: ignore[arg-type]
+    assert rows is not None and rows.count('class="field') == 15  # 14 criteria and the "+ add" row
     assert tree.css_first('details[data-field="arms"]') is not None
 
 
