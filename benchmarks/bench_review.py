@@ -79,7 +79,8 @@ def server_figures(home: Path, run_dir: Path, repeat: int = 5) -> dict[str, Any]
                 gets.append(time.perf_counter() - t0)
 
     asyncio.run(go())
-    return {"render_ms": 1000 * statistics.median(renders), "get_ms": 1000 * statistics.median(gets),
+    return {"render_ms": 1000 * statistics.median(renders), "get_ms": 1000 * statistics.median(gets[1:]),
+            "cold_get_ms": 1000 * gets[0],
             "html_kb": sizes / 1000, "job": catalog.id}
 
 
@@ -125,17 +126,21 @@ def browser_figures(home: Path, run_dir: Path, job: str) -> dict[str, Any] | Non
             interactive.append(timing[4])
             dcl.append(timing[0])
             loads.append(timing[1])
-        fields = d.find_elements(By.CSS_SELECTOR, "#record .field:not(.empty)")
-        click_ms = d.execute_script("""
+        # the value furthest down the page, in a folded list: click its highlight, wait for its field
+        click_ms = d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
             const marks = document.querySelectorAll('#page-text mark');
-            const path = marks[marks.length - 1].dataset.path;  // the value furthest down the page
-            const field = document.querySelector('#record .field[data-path="' + path + '"]');
+            const mark = marks[marks.length - 1], path = mark.dataset.path;
             const t0 = performance.now();
-            field.click();
-            const mark = document.querySelector('mark.current');
-            mark.getBoundingClientRect();  // force the layout of its chunk
-            return performance.now() - t0;""")
-        return {"first_byte_ms": statistics.median(first), "last_byte_ms": statistics.median(last),
+            mark.scrollIntoView();
+            mark.click();
+            (function poll() {
+              const f = document.querySelector('#record .field.current');
+              if (f && f.dataset.path === path) { f.getBoundingClientRect(); done(performance.now() - t0); }
+              else setTimeout(poll, 5);
+            })();""")
+        fields = d.find_elements(By.CSS_SELECTOR, "#record .field:not(.empty)")
+        return {"cold_load_ms": loads[0], "cold_first_byte_ms": first[0], "first_byte_ms": statistics.median(first), "last_byte_ms": statistics.median(last),
                 "interactive_ms": statistics.median(interactive), "dcl_ms": statistics.median(dcl), "load_ms": statistics.median(loads), "click_ms": click_ms,
                         "fields": len(fields)}
     finally:
@@ -158,13 +163,16 @@ def main() -> None:
     rows = [
         f"| review page, {size:.0f} KB page, {values} values: server render (state + HTML) | {server['render_ms']:.0f} ms | "
         f"HTML {server['html_kb']:.0f} KB; the rules extraction of the page itself took {extract_s:.2f} s (not counted) |",
-        f"| review page GET through the app (ASGI, auth, catalog) | {server['get_ms']:.0f} ms | median of 5 |",
+        f"| review page GET through the app (ASGI, auth, catalog): first open / again | {server['cold_get_ms']:.0f} / "
+        f"{server['get_ms']:.0f} ms | again: the document's state is kept while it is unchanged (median of 4) |",
     ]
     if browser:
+        rows.append(f"| headless Chromium, first open of the document: load | {browser['cold_load_ms']:.0f} ms | "
+                    f"first byte {browser['cold_first_byte_ms']:.0f} ms (the server computing its state) |")
         rows.append(f"| headless Chromium: DOMContentLoaded / load | {browser['dcl_ms']:.0f} / {browser['load_ms']:.0f} ms"
                     f" | median of 3 (navigation timing: first byte {browser['first_byte_ms']:.0f} ms, last byte "
-                    f"{browser['last_byte_ms']:.0f} ms, DOM interactive {browser['interactive_ms']:.0f} ms); click on the last of {browser['fields']} fields to its "
-                    f"highlighted span (scrolled there, in-page timing): {browser['click_ms']:.0f} ms |")
+                    f"{browser['last_byte_ms']:.0f} ms, DOM interactive {browser['interactive_ms']:.0f} ms); click on the last highlight of the page "
+                    f"to its field selected (its folded list fetched and shown): {browser['click_ms']:.0f} ms |")
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = (f"\n\n## Review page (`python -m benchmarks.bench_review --kb {args.kb}`, {stamp})\n\n"
              "| metric | value | note |\n|---|---|---|\n" + "\n".join(rows) + "\n")
