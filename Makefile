@@ -30,7 +30,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run
 
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy extractor evals service
+	$(BIN)/python -m mypy extractor evals review service
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from enum import Enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,7 +120,7 @@ def _pattern(path: str) -> str:
 
 
 def _show(value: Any) -> str:
-    if hasattr(value, "value"):
+    if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -214,13 +215,13 @@ def _group_rows(state: DocumentState, name: str, value: list[Any], by_path: Mapp
     rows: list[str] = []
     for i, item in enumerate(value):
         if isinstance(item, BaseModel):
-            names = type(item).model_fields
-            lists = [k for k in names if isinstance(getattr(item, k), list)]
-            sub = "".join(_row(state, f"{name}[{i}].{k}", _item(getattr(item, k)), by_path, classes)
-                          for k in names if k not in lists)
+            fields = _fields(item)
+            lists = [k for k, v in fields.items() if isinstance(v, list)]
+            sub = "".join(_row(state, f"{name}[{i}].{k}", _item(v), by_path, classes)
+                          for k, v in fields.items() if k not in lists)
             sub += "".join(_row(state, f"{name}[{i}].{k}[{j}]", v, by_path, classes)
-                           for k in lists for j, v in enumerate(getattr(item, k)))
-            sub += "".join(_add_row(f"{name}[{i}].{k}[{len(getattr(item, k))}]", f"+ {k}") for k in lists)
+                           for k in lists for j, v in enumerate(fields[k]))
+            sub += "".join(_add_row(f"{name}[{i}].{k}[{len(fields[k])}]", f"+ {k}") for k in lists)
             rows.append(f'<div class="item"{attr("data-path", f"{name}[{i}]")}>'
                         f'<div class="item-head">{e(name)}[{i}]<button type="button" class="remove-item">'
                         f'remove</button></div>{sub}</div>')
@@ -235,7 +236,7 @@ def _group_rows(state: DocumentState, name: str, value: list[Any], by_path: Mapp
 def group_rows(state: DocumentState, name: str) -> str | None:
     """The rows of one list field (a folded group's content, fetched when it is opened)."""
     record = state.record
-    value = getattr(record, name, None) if record is not None and name in TrialRecord.model_fields else None
+    value = _fields(record).get(name) if record is not None else None
     if not isinstance(value, list):
         return None
     by_path, _ = _placed(state)
@@ -253,8 +254,7 @@ def _record_panel(state: DocumentState, classes: Mapping[str, str]) -> str:
     record = state.record or TrialRecord()
     by_path, loose = _placed(state)
     groups = []
-    for name in TrialRecord.model_fields:
-        value = getattr(record, name)
+    for name, value in _fields(record).items():
         if not isinstance(value, list):
             groups.append(_row(state, name, value, by_path, classes))
             continue
@@ -273,6 +273,11 @@ def first_flagged(state: DocumentState) -> str | None:
     """The first field, in record order, that a finding names."""
     by_path, _ = _placed(state)
     return next((p for p in state.values() if p in by_path), None)
+
+
+def _fields(model: BaseModel) -> dict[str, Any]:
+    """A model's fields by name, in schema order (the schema's own field list, not attribute probing)."""
+    return {name: model.__dict__[name] for name in type(model).model_fields}
 
 
 def _item(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -26,7 +27,7 @@ class JobCatalog(Catalog):
     def owns(self, job: str, who: str) -> bool:
         return self.store.get_job(job, who) is not None
 
-    def _docs(self, job: str, with_text: bool) -> list[tuple[str, str, str, dict]]:  # type: ignore[type-arg]
+    def _docs(self, job: str, with_text: bool) -> list[tuple[str, str, str, dict[str, Any]]]:
         results = dict(self.store.result_rows(job, 0, limit=1_000_000))
         seen: dict[str, int] = {}
         out = []
