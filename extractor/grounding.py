@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from extractor.cells import find_cell
 from extractor.result import Evidence, Issue, MatchStatus, Severity
 from extractor.schema import SYNONYMS, Phase, TrialRecord, normalize_phases
 
@@ -505,9 +506,10 @@ def ground(record: TrialRecord, text: str) -> tuple[dict[str, Evidence], list[Is
             owner = path[:dot]
             near = anchors.get(owner)
             span = None
-            if type(value) is str:  # first step of `evidence` for text: exact, nearest the siblings
-                span = (find_exact(value) if near is None
-                        else find_exact(value, near - _SIBLING_BEFORE, near + _SIBLING_AFTER, near))
+            if type(value) is str:  # first step of `evidence` for text: exact, nearest the siblings, a
+                # cell of its own first (an arm's label in the arms table, not in the title)
+                lo, hi = (0, None) if near is None else (near - _SIBLING_BEFORE, near + _SIBLING_AFTER)
+                span = find_cell(text, value, lo, hi, near) or find_exact(value, lo, hi, near)
             if span is not None:
                 ev = _evidence({"quote": text[span[0]:span[1]], "start": span[0], "end": span[1], "status": exact})
             else:

@@ -205,3 +205,19 @@ def test_a_label_less_yes_no_needs_a_line_of_its_own() -> None:
     assert ev.quote == "No" and text[ev.start - 4:ev.start] == "ALL\n"
     ev = ground(TrialRecord(healthy_volunteers=True), "Inclusion: no yes-men\n")[0]["healthy_volunteers"]
     assert ev.status.value == "none"
+
+
+def test_an_objects_values_are_grounded_on_their_cells_not_in_the_title() -> None:
+    """Seen on seed pages: an arm named like the drug was marked in the title, a city inside the
+    facility's name; their own cells come first."""
+    text = ("Sorafenib Treatment in Patients With Cancer\n\nArms\nGroupInterventionDescription\n"
+            "SorafenibSorafenibSorafenib (Nexavar) 200mg daily\n\nLocations\n"
+            "The First Affiliated Hospital of Nanjing Medical University\nNanjing, Jiangsu, China\n")
+    record = TrialRecord.model_validate({
+        "arms": [{"label": "Sorafenib", "description": "Sorafenib (Nexavar) 200mg daily"}],
+        "locations": [{"facility": "The First Affiliated Hospital of Nanjing Medical University", "city": "Nanjing",
+                       "state": "Jiangsu", "country": "China"}]})
+    evidence, _ = ground(record, text)
+    assert text[evidence["arms[0].label"].start - 1] == "\n"  # the table row, not the title
+    city = evidence["locations[0].city"]
+    assert text[city.start:city.end + 9] == "Nanjing, Jiangsu"
