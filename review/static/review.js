@@ -40,8 +40,13 @@
     var marks = pageText.querySelectorAll("mark" + cssPath(path));
     Array.prototype.forEach.call(marks, function (m) { m.classList.add("current"); });
     if (scroll !== false) {
-      field.scrollIntoView({block: "nearest"});
-      if (marks.length) marks[0].scrollIntoView({block: "center"});
+      var place = function () {
+        field.scrollIntoView({block: "nearest"});
+        if (marks.length) marks[0].scrollIntoView({block: "center"});
+      };
+      place();
+      /* chunks painted on the way change their heights: place again once they are laid out */
+      requestAnimationFrame(function () { requestAnimationFrame(place); });
     }
     field.focus({preventScroll: true});
   }
