@@ -27,24 +27,27 @@ class JobCatalog(Catalog):
     def owns(self, job: str, who: str) -> bool:
         return self.store.get_job(job, who) is not None
 
-    def _docs(self, job: str, with_text: bool) -> list[tuple[str, str, str, dict[str, Any]]]:
-        results = dict(self.store.result_rows(job, 0, limit=1_000_000))
+    def _index(self, job: str) -> list[tuple[str, int, str]]:
+        """(unique doc id, seq, source) in input order; a repeated id becomes `id~2`, `id~3`."""
         seen: dict[str, int] = {}
-        out = []
-        for seq, doc_id, source, text in self.store.documents(job):
-            line = results.get(seq) or {"id": doc_id, "source": source,
-                                        "error": {"code": "PENDING", "message": "not extracted yet"}}
-            out.append((unique_id(doc_id, seen), source, text if with_text else "", line))
-        return out
+        return [(unique_id(doc_id, seen), seq, source) for seq, doc_id, source in self.store.document_index(job)]
+
+    @staticmethod
+    def _pending(doc: str, source: str) -> dict[str, Any]:
+        return {"id": doc, "source": source, "error": {"code": "PENDING", "message": "not extracted yet"}}
 
     def entries(self, job: str) -> list[DocumentEntry]:
-        return [DocumentEntry(d, s, line) for d, s, _, line in self._docs(job, False)]
+        results = dict(self.store.result_rows(job, 0, limit=10_000_000))
+        return [DocumentEntry(d, src, results.get(seq) or self._pending(d, src)) for d, seq, src in self._index(job)]
 
     def document(self, job: str, doc: str) -> DocumentView | None:
-        for d, s, text, line in self._docs(job, True):
-            if d == doc:
-                return DocumentView(d, s, text, line)
-        return None
+        """One document: its text and result line read alone (not the whole job's)."""
+        found = next(((seq, src) for d, seq, src in self._index(job) if d == doc), None)
+        if found is None:
+            return None
+        seq, source = found
+        text = self.store.document_text(job, seq) or ""
+        return DocumentView(doc, source, text, self.store.result_line(job, seq) or self._pending(doc, source))
 
 
 def mount_service_review(app: FastAPI, store: JobStore, tokens: TokenRegistry, home: Path,

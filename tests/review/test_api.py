@@ -128,3 +128,21 @@ async def _correct_undo_review_and_export(tmp_path: Path) -> None:
         assert list(gold.records) == ["d1"] and gold.records["d1"]["enrollment"] == 12
         assert gold.records["d1"]["keywords"] == ["Asthma"]
         assert (tmp_path / "gold" / "sources" / "d1.txt").read_text(encoding="utf-8").startswith("Trial 1 of Drug 1")
+
+
+def test_documents_of_the_same_name_each_get_their_own_address(tmp_path: Path) -> None:
+    asyncio.run(_same_name(tmp_path))
+
+
+async def _same_name(tmp_path: Path) -> None:
+    from tests.service.pages import page
+    import json
+
+    async with client(config(tmp_path)) as c:
+        body = "\n".join(json.dumps({"id": "dup", "text": page(i)}) for i in (4, 5))
+        job = await a_job(c, body)
+        assert sorted(d["id"] for d in (await c.get(f"/review/api/jobs/{job}", headers=A)).json()) == ["dup", "dup~2"]
+        second = (await c.get(f"/review/api/jobs/{job}/dup~2", headers=A)).json()
+        assert second["record"]["enrollment"] == 15
+        assert (await c.get(f"/review/jobs/{job}/dup~2", headers=A)).status_code == 200
+        assert (await c.get(f"/review/api/jobs/{job}/nope", headers=A)).status_code == 404
