@@ -3,6 +3,7 @@ the queue and document pages, the JSON API for changes, undo, reviewed marks and
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = ["COOKIE", "ReviewConfig", "mount_review"]
 
 COOKIE = "trialx_review"
 RECENT = 16  # documents whose current state is kept between requests
+LOGIN_ATTEMPTS, LOGIN_WINDOW_S = 10, 60.0  # failed sign-ins per client address per window
 STATIC = Path(__file__).resolve().parent / "static"
 _SECURITY = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -128,13 +130,22 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
     def login_form(next: str = "/review/jobs") -> HTMLResponse:
         return _html(login_page(_local(next)))
 
+    failures: dict[str, list[float]] = {}  # client address -> times of recent failed sign-ins
+
     @router.post("/login")
     async def login(request: Request) -> Response:
         form = await request.form()
         token, target = str(form.get("token") or ""), _local(str(form.get("next") or "/review/jobs"))
+        client = request.client.host if request.client is not None else "?"
+        now = time.monotonic()
+        recent = [t for t in failures.get(client, []) if now - t < LOGIN_WINDOW_S]
+        if len(recent) >= LOGIN_ATTEMPTS:
+            return _html(login_page(target, "Too many failed sign-ins; wait a minute."), 429)
         who = config.verify_token(token) if token else None
         if who is None:
+            failures[client] = recent + [now]
             return _html(login_page(target, "That token is not valid."), 401)
+        failures.pop(client, None)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, store.new_session(who), httponly=True, secure=config.secure_cookie,
                             samesite="strict", path="/review", max_age=12 * 3600)

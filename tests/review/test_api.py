@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ import httpx
 from evals import load_gold
 from service import ServiceConfig, create_app
 from tests.review.helpers import A, B, NDJSON, config, job_body
+from tests.service.pages import page
 
 
 @asynccontextmanager
@@ -66,6 +68,10 @@ async def _sign_in_sets_a_secure_http_only_cookie_and_never_puts_the_token_in_th
         out = await c.post("/review/logout", headers=session)
         assert out.status_code == 303
         assert (await c.get(f"/review/jobs/{job}", headers=session)).status_code == 303  # the session is gone
+        for _ in range(10):
+            await c.post("/review/login", data={"token": "guess"})
+        limited = await c.post("/review/login", data={"token": "tok-alice"})
+        assert limited.status_code == 429  # ten failures a minute from one address, then no more guesses
 
 
 def test_a_token_sees_only_its_own_jobs(tmp_path: Path) -> None:
@@ -135,9 +141,6 @@ def test_documents_of_the_same_name_each_get_their_own_address(tmp_path: Path) -
 
 
 async def _same_name(tmp_path: Path) -> None:
-    from tests.service.pages import page
-    import json
-
     async with client(config(tmp_path)) as c:
         body = "\n".join(json.dumps({"id": "dup", "text": page(i)}) for i in (4, 5))
         job = await a_job(c, body)
