@@ -136,6 +136,20 @@
     });
   }
 
+  /* the next field a finding names (folded lists included: the server said which comes first) */
+  function nextFlagged() {
+    for (var i = current + 1; i < fields.length; i++) {
+      if (fields[i].classList.contains("flagged")) { select(i); return; }
+    }
+    var groups = Array.prototype.slice.call(record.querySelectorAll('details.group[data-lazy="1"]'))
+      .filter(function (g) { return /flagged/.test(g.querySelector("summary").textContent); });
+    if (groups.length) { groups[0].open = true; loadGroup(groups[0]).then(nextFlagged); return; }
+    for (var k = 0; k <= current && k < fields.length; k++) {
+      if (fields[k].classList.contains("flagged")) { select(k); return; }
+    }
+    say("nothing else is flagged");
+  }
+
   function accept() {
     if (current < 0) return;
     var f = fields[current];
@@ -324,6 +338,7 @@
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
     if (ev.key === "j" || ev.key === "ArrowDown") { ev.preventDefault(); select(current < 0 ? 0 : current + 1); }
     else if (ev.key === "k" || ev.key === "ArrowUp") { ev.preventDefault(); select(Math.max(0, current - 1)); }
+    else if (ev.key === "f") { ev.preventDefault(); nextFlagged(); }
     else if (ev.key === "a") { ev.preventDefault(); accept(); }
     else if (ev.key === "e") { ev.preventDefault(); if (current >= 0) edit(fields[current]); }
     else if (ev.key === "n") { if (data.next) window.location.href = data.next; }

@@ -113,6 +113,9 @@ def test_review_in_a_real_browser(server: str, browser: Any, tmp_path: Path, cap
     target = field("maximum_age")
     assert "AGE_RANGE" in target.text
     target.click()
+    d.find_element(By.TAG_NAME, "body").send_keys("f")  # next flagged field (the other end of AGE_RANGE)
+    assert "current" in field("minimum_age").get_attribute("class")
+    target.click()
     mark = d.find_element(By.CSS_SELECTOR, 'mark.current[data-path="maximum_age"]')
     assert mark.text == "10 Years" and mark.is_displayed()
     assert "current" in target.get_attribute("class")

@@ -133,3 +133,12 @@ def test_issue_without_a_filled_path_is_listed_at_the_top(tmp_path: Path) -> Non
     state.evidence["nct_id"] = Evidence()
     html = document_page(state, JOB, "alice", prev_doc=None, next_doc=None)
     assert "RANDOMIZED_ONE_ARM" in LexborHTMLParser(html).css_first(".doc-findings").text()
+
+
+def test_hostile_document_ids_stay_text_in_the_queue_and_the_links() -> None:
+    evil = 'x"><img src=x onerror=alert(1)>'
+    html = queue_page(JobSummary('j"<b>', "<i>job</i>", 1), [QueueRow(evil, {"CHECK_ERROR": [evil]})], "<u>me</u>")
+    tree = LexborHTMLParser(html)
+    assert not tree.css("img") and not tree.css("b") and not tree.css("i") and not tree.css("u")
+    link = tree.css_first("tbody a")
+    assert link is not None and link.text() == evil and "%3Cimg" in (link.attributes.get("href") or "")
