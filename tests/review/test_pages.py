@@ -142,3 +142,24 @@ def test_hostile_document_ids_stay_text_in_the_queue_and_the_links() -> None:
     assert not tree.css("img") and not tree.css("b") and not tree.css("i") and not tree.css("u")
     link = tree.css_first("tbody a")
     assert link is not None and link.text() == evil and "%3Cimg" in (link.attributes.get("href") or "")
+
+
+def test_gold_export_of_a_service_job_by_its_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from extractor import Document, Settings, extract_documents
+    from service import JobStore
+    from service.store import NewDocument
+
+    jobs = JobStore(tmp_path / "service.sqlite")
+    job = jobs.create_job("alice", [NewDocument("p1", "p1", page(1)), NewDocument("p2", "p2", page(2))], {})
+    for seq, doc in enumerate([Document("p1", "p1", page(1)), Document("p2", "p2", page(2))], 1):
+        jobs.complete(job.id, seq, extract_documents([doc], Settings(backend="rules"))[0].model_dump(mode="json"), False)
+    reviews = ReviewStore(tmp_path / "review.sqlite")
+    reviews.add_change(job.id, "p2", "alice", Edit(path="acronym", new="TRIAL-2"))
+    reviews.mark_reviewed(job.id, "p2", "alice")
+    with pytest.raises(SystemExit) as done:
+        run(["gold", "export", job.id, "--out", str(tmp_path / "gold"), "--db", str(tmp_path / "service.sqlite"),
+             "--review-db", str(tmp_path / "review.sqlite")])
+    assert done.value.code == 0
+    record = json.loads((tmp_path / "gold" / "records" / "p2.json").read_text(encoding="utf-8"))
+    assert record["acronym"] == "TRIAL-2" and not (tmp_path / "gold" / "records" / "p1.json").exists()
+    capsys.readouterr()
