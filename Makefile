@@ -31,7 +31,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run
 
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy extractor evals batch service
+	$(BIN)/python -m mypy extractor evals batch review service
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -94,3 +94,47 @@ def agreement_command(
         table.add_row(name, str(f["compared"]), str(f["identical"]), f"{f['exact']:.3f}", f"{f['graded']:.3f}",
                       ", ".join(d[:12] for d in f["differ_in"]))
     Console().print(table)
+
+
+@gold_app.command("export")
+def export_command(
+    job_or_run: str = typer.Argument(..., help="A run directory (predictions.jsonl), or a job id of the service."),
+    out: Path = typer.Option(..., "--out", help="Gold directory to write (sources/ and records/; created if needed)."),
+    db: Path | None = typer.Option(None, "--db", help="The service's job database (default: $TRIALX_HOME/service.sqlite)."),
+    review_db: Path | None = typer.Option(None, "--review-db",
+                                          help="The review page's database (default: $TRIALX_HOME/review.sqlite)."),
+) -> None:
+    """Write the documents a person marked reviewed, with their corrections, as a gold set.
+
+    The result is what 'trialx eval --gold DIR' reads: sources/<id>.txt and records/<id>.json.
+
+    Example: trialx gold export ~/.local/share/trialx/runs/20260101T000000Z --out gold/reviewed
+    """
+    from extractor import trialx_home
+    from review import ReviewStore, RunCatalog, export_gold
+    from review.sources import Catalog
+    from service import JobStore
+    from service.review import JobCatalog
+
+    home = trialx_home()
+    reviews_path = review_db or home / "review.sqlite"
+    if not reviews_path.is_file():
+        fail(f"no review database at {reviews_path}: review something first, or pass --review-db")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} exists and is not a directory")
+    catalog: Catalog
+    run = Path(job_or_run)
+    if run.is_dir():
+        catalog = RunCatalog(run)
+        job = catalog.id
+    else:
+        jobs_path = db or home / "service.sqlite"
+        if not jobs_path.is_file():
+            fail(f"{job_or_run} is not a run directory, and there is no service database at {jobs_path} (pass --db)")
+        store = JobStore(jobs_path, requeue=False)  # a running service keeps its claims
+        if store.get_job(job_or_run) is None:
+            fail(f"no run directory or job {job_or_run!r} (jobs in {jobs_path})")
+        catalog, job = JobCatalog(store), job_or_run
+    written = export_gold(catalog, ReviewStore(reviews_path), job, out)
+    notice(f"exported {len(written)} reviewed document(s) to {out}"
+           + ("" if written else " (none is marked reviewed yet)"))

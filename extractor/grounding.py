@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from extractor.cells import find_cell
 from extractor.result import Evidence, Issue, MatchStatus, Severity
 from extractor.schema import SYNONYMS, Phase, TrialRecord, normalize_phases
 
@@ -435,6 +436,8 @@ class Grounder:
 
     def evidence(self, value: Any, *, labels: list[int] = (), sibling: int | None = None) -> Evidence:  # type: ignore[assignment]
         """Where `value` is stated: after its field's label, near its object's siblings, else anywhere."""
+        if isinstance(value, bool):
+            return self._yes_no(value, labels)
         found = None
         for end in labels:
             if found := self._locate(value, end, end + _LABEL_WINDOW, None):
@@ -452,6 +455,31 @@ class Grounder:
                 start, end, score = fuzzy
                 return Evidence(quote=self.text[start:end], start=start, end=end, status=MatchStatus.FUZZY, score=score)
         return Evidence(status=MatchStatus.NONE)
+
+    def _yes_no(self, value: bool, labels: list[int]) -> Evidence:
+        """A yes/no is evidence only where it answers its label: the word nearest after the label, on
+        its line or the next (so "Healthy Volunteers: f" is not grounded on a "no" further on), else a long form anywhere
+        ("accepts healthy volunteers"), else a short one standing alone on its line (a label-less cell)."""
+        forms = display_forms(value)
+        span: Span | None = None
+        for end in labels:
+            line_end = self.text.find("\n", end)  # the answer sits on the label's line or the next one
+            nxt = self.text.find("\n", line_end + 1) if line_end >= 0 else -1
+            hi = len(self.text) if line_end < 0 or nxt < 0 else nxt
+            hits = [hit for form in forms if (hit := self.find_folded(form, end, min(hi, end + _LABEL_WINDOW)))]
+            if hits:
+                span = min(hits)
+                break
+        if span is None:
+            span = next((hit for form in forms if len(form) > 5 and (hit := self.find_folded(form))), None)
+        if span is None:
+            short = "|".join(re.escape(form) for form in forms if len(form) <= 5)
+            if m := re.search(rf"(?im)^[ \t]*({short})[ \t]*$", self.text):
+                span = m.span(1)
+        if span is None:
+            return Evidence(status=MatchStatus.NONE)
+        return _evidence({"quote": self.text[span[0]:span[1]], "start": span[0], "end": span[1],
+                          "status": MatchStatus.NORMALIZED})
 
 
 def _first_clean(text: str, value: str) -> Span | None:
@@ -489,9 +517,10 @@ def ground(record: TrialRecord, text: str) -> tuple[dict[str, Evidence], list[Is
             owner = path[:dot]
             near = anchors.get(owner)
             span = None
-            if type(value) is str:  # first step of `evidence` for text: exact, nearest the siblings
-                span = (find_exact(value) if near is None
-                        else find_exact(value, near - _SIBLING_BEFORE, near + _SIBLING_AFTER, near))
+            if type(value) is str:  # first step of `evidence` for text: exact, nearest the siblings, a
+                # cell of its own first (an arm's label in the arms table, not in the title)
+                lo, hi = (0, None) if near is None else (near - _SIBLING_BEFORE, near + _SIBLING_AFTER)
+                span = find_cell(text, value, lo, hi, near) or find_exact(value, lo, hi, near)
             if span is not None:
                 ev = _evidence({"quote": text[span[0]:span[1]], "start": span[0], "end": span[1], "status": exact})
             else:

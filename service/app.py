@@ -27,6 +27,7 @@ from extractor.inputs import decode_bytes, html_to_text
 from service.auth import TokenRegistry
 from service.config import ServiceConfig, is_loopback
 from service.metrics import Metrics
+from service.review import mount_service_review
 from service.store import FINISHED, JobInfo, JobStore, NewDocument
 from service.worker import Extraction, WorkerPool, settings_key
 
@@ -322,5 +323,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
+    app.state.reviews = mount_service_review(app, store, tokens, config.home, config.review_runs,
+                                             config.secure_cookie)
     app.add_middleware(_BodyLimit, limit=config.max_body_bytes)
     return app

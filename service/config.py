@@ -32,6 +32,8 @@ class ServiceConfig:
     workers: int = 4
     shutdown_grace_s: float = 10.0
     retry_after_s: int = 5
+    review_runs: tuple[Path, ...] = ()  # saved run directories the review page opens beside the jobs
+    secure_cookie: bool = True  # the review page's session cookie is Secure (browsers allow it on localhost)
 
     @property
     def db_path(self) -> Path:

@@ -70,14 +70,15 @@ class Claim:
 class JobStore:
     """One connection guarded by a lock: every call is a short transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, requeue: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self.requeue()
+        if requeue:  # only the serving process: a reader (trialx gold export) leaves running claims alone
+            self.requeue()
 
     def close(self) -> None:
         with self._lock:
@@ -160,6 +161,23 @@ class JobStore:
             rows = self._db.execute("SELECT seq, doc_id, source, text FROM documents WHERE job_id=? ORDER BY seq",
                                     (job_id,)).fetchall()
         yield from rows
+
+    def document_index(self, job_id: str) -> list[tuple[int, str, str]]:
+        """(seq, doc_id, source) of a job's documents, without their texts."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, doc_id, source FROM documents WHERE job_id=? ORDER BY seq",
+                                    (job_id,)).fetchall()
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def document_text(self, job_id: str, seq: int) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT text FROM documents WHERE job_id=? AND seq=?", (job_id, seq)).fetchone()
+        return None if row is None else str(row[0])
+
+    def result_line(self, job_id: str, seq: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT line FROM results WHERE job_id=? AND seq=?", (job_id, seq)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     def results(self, job_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
         for _, line in self.result_rows(job_id, after):

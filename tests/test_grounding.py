@@ -186,3 +186,38 @@ def test_labels_are_whole_tokens_and_at_most_four() -> None:
     text = "Statuses: x\n" + "".join(f"Status: {i}\n" for i in range(6))
     ends = Grounder(text).label_positions("overall_status")
     assert len(ends) == 4 and all(text[end - 6:end] == "Status" for end in ends)
+
+
+def test_yes_no_is_grounded_where_it_answers_its_label() -> None:
+    """Seen on a seed page: "Healthy Volunteers: f" was grounded on a "no" in the criteria below."""
+    text = "Maximum Age: 75\nHealthy Volunteers: f\n\nInclusion\n- imaging showed no metastasis\n"
+    record = TrialRecord(healthy_volunteers=False)
+    evidence, _ = ground(record, text)
+    ev = evidence["healthy_volunteers"]
+    assert (ev.quote, text[ev.start - 20:ev.start]) == ("f", "Healthy Volunteers: ")
+
+
+def test_a_label_less_yes_no_needs_a_line_of_its_own() -> None:
+    """No label: a "No" inside a sentence is not evidence; a "No" standing alone (a table cell) is."""
+    text = ("whether healthy volunteers are accepted.\nCriteria\n(1) judgment: No tumour thrombus\n"
+            "18 Years\nALL\nNo\nSponsors\n")
+    ev = ground(TrialRecord(healthy_volunteers=False), text)[0]["healthy_volunteers"]
+    assert ev.quote == "No" and text[ev.start - 4:ev.start] == "ALL\n"
+    ev = ground(TrialRecord(healthy_volunteers=True), "Inclusion: no yes-men\n")[0]["healthy_volunteers"]
+    assert ev.status.value == "none"
+
+
+def test_an_objects_values_are_grounded_on_their_cells_not_in_the_title() -> None:
+    """Seen on seed pages: an arm named like the drug was marked in the title, a city inside the
+    facility's name; their own cells come first."""
+    text = ("Sorafenib Treatment in Patients With Cancer\n\nArms\nGroupInterventionDescription\n"
+            "SorafenibSorafenibSorafenib (Nexavar) 200mg daily\n\nLocations\n"
+            "The First Affiliated Hospital of Nanjing Medical University\nNanjing, Jiangsu, China\n")
+    record = TrialRecord.model_validate({
+        "arms": [{"label": "Sorafenib", "description": "Sorafenib (Nexavar) 200mg daily"}],
+        "locations": [{"facility": "The First Affiliated Hospital of Nanjing Medical University", "city": "Nanjing",
+                       "state": "Jiangsu", "country": "China"}]})
+    evidence, _ = ground(record, text)
+    assert text[evidence["arms[0].label"].start - 1] == "\n"  # the table row, not the title
+    city = evidence["locations[0].city"]
+    assert text[city.start:city.end + 9] == "Nanjing, Jiangsu"

@@ -162,7 +162,7 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("package", ["extractor", "extractor.rules", "extractor.llm", "extractor.importers",
-                                     "extractor.outputs", "evals", "cli"])
+                                     "extractor.outputs", "evals", "batch", "review", "service", "cli"])
 def test_public_surface_is_explicit(package: str) -> None:
     import importlib
 

@@ -1,0 +1,60 @@
+"""A document's state: extraction + changes, re-grounded, re-checked, findings a person settled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from review import DocumentView, Edit, current_state
+from review.state import entry_flags, state_flags
+from review.sources import DocumentEntry
+from review.store import Change
+
+TEXT = "Title\nEnrollment: 40 participants\nPhase: Phase 2\nSponsor: Acme\n"
+
+
+def line() -> dict[str, Any]:
+    """An LLM-merged line: the model's enrollment (50) is on no page, the phase agreed."""
+    return {
+        "id": "d", "source": "d.txt", "backend": "llm",
+        "record": {"enrollment": 50, "phases": ["PHASE2"], "lead_sponsor": "Acme"},
+        "evidence": {"enrollment": {"status": "none"},
+                     "phases[0]": {"quote": "Phase 2", "start": 40, "end": 47, "status": "normalized"},
+                     "lead_sponsor": {"quote": "Acme", "start": 57, "end": 61, "status": "exact"}},
+        "provenance": {"enrollment": {"source": "llm", "agreed": False}, "phases[0]": {"source": "both", "agreed": True},
+                       "lead_sponsor": {"source": "rules"}},
+        "issues": [
+            {"code": "UNGROUNDED_VALUE", "severity": "warning", "paths": ["enrollment"], "message": "not found"},
+            {"code": "LLM_RULES_DISAGREE", "severity": "warning", "paths": ["enrollment"], "message": "50 vs 40"},
+        ],
+    }
+
+
+def change(n: int, edit: Edit) -> Change:
+    return Change(n, "alice", 1.0 * n, edit)
+
+
+def test_untouched_document_keeps_its_extraction() -> None:
+    state = current_state(DocumentView("d", "d.txt", TEXT, line()), [])
+    assert state.evidence["lead_sponsor"].quote == "Acme" and state.provenance["phases[0]"].agreed
+    assert state_flags(state) == entry_flags(DocumentEntry("d", "d.txt", line())) == {
+        "UNGROUNDED_VALUE": ["enrollment"], "LLM_RULES_DISAGREE": ["enrollment"]}
+
+
+def test_a_correction_is_grounded_again_and_settles_the_findings() -> None:
+    fixed = current_state(DocumentView("d", "d.txt", TEXT, line()), [change(1, Edit(path="enrollment", old=50, new=40))])
+    assert fixed.record is not None and fixed.record.enrollment == 40
+    assert fixed.evidence["enrollment"].quote == "40" and "enrollment" in fixed.edited
+    assert fixed.issues == [] and fixed.evidence["lead_sponsor"].quote == "Acme"  # the others stay as they were
+
+
+def test_accepting_a_value_settles_its_findings_without_changing_it() -> None:
+    kept = current_state(DocumentView("d", "d.txt", TEXT, line()), [change(1, Edit(op="accept", path="enrollment"))])
+    assert kept.record is not None and kept.record.enrollment == 50 and kept.issues == []
+    assert kept.accepted == {"enrollment"}
+
+
+def test_a_document_without_a_record_is_an_error_row() -> None:
+    bad = {"id": "x", "source": "x.txt", "error": {"code": "EMPTY_INPUT", "message": "empty"}}
+    state = current_state(DocumentView("x", "x.txt", "", bad), [])
+    assert state.record is None and state.error == bad["error"]
+    assert entry_flags(DocumentEntry("x", "x.txt", bad)) == {"DOCUMENT_ERROR": []}
