@@ -52,7 +52,7 @@ _TABLE: dict[str, tuple[Kind, tuple[str, ...]]] = {
                                   "EudraCT-Number", "Unique Protocol ID")),
     "secondary_ids": (Kind.BLOCK, ("Secondary ID(s)", "Secondary IDs if Any", "Also known as",
                                    "Sponsor protocol code", "Study subject ID", "IND Number",
-                                   "Additional registries", "Other Study IDs", "Other Study ID Numbers",
+                                   "Additional registries", "Other Study IDs", "Other Study ID Numbers", "Other Trial IDs",
                                    "Secondary ID", "Secondary IDs",
                                    "Secondary Identifiers", "Other Identifiers", "Other IDs",
                                    "Secondary identifying numbers", "Org Study ID", "Protocol Number",
@@ -274,7 +274,7 @@ _QUALIFIERS = {"actual": "ACTUAL", "estimated": "ESTIMATED", "estimate": "ESTIMA
 _FOLD_RE = re.compile(r"[^a-z0-9\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # CJK words are words too
 _SECTION_CODE_RE = re.compile(r"^[A-P](?:(?:\.\d{1,2})+\.?|\.)\s+|^[A-P]\.(?=[A-Z][a-z])")
 # A numbered label's code ("E.5.1.1", "B.1.1"): such a line is a label even when its words are unknown.
-NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.(?=[A-Z][a-z])")
+NUMBERED_CODE_RE = re.compile(r"^[A-P](?:\.\d{1,2})+\.?(?:\s+and\s+[A-P](?:\.\d{1,2})+\.?)?\s+|^[A-P]\.\t?(?=[A-Z][a-z])")
 _BRACKET_NUM_RE = re.compile(r"\s*[\[(]\s*\d{1,3}\s*[\])]\s*")
 # Label dressing that names no field: a language tag "Brief Title (English)", the registry the date
 # belongs to "Date of registration in DRKS", a label-set tag cell "First Posted Date  ICMJE".
@@ -359,6 +359,8 @@ def lookup(label: str) -> tuple[str, str | None] | None:
 _REGISTRY_LABEL_RE = re.compile(
     r"^(?!(?:IRB|IEC|IRC|REC|ERC|EC|METC|MREC|HREC|NHREC|CEP|IND|IDE|FDA|NIH|ORG|ORCID|DOI|PMID|PMCID|ISBN|ISSN|SCOPUS)\b)(?=[a-z]?[A-Z]{2})[A-Za-z]{2,10}"
     r"(?:-ID|\s+(?:[Rr]egistration\s+)?(?:[Nn]umber|[Nn]o\.?|ID|I[Dd]entifier))$"
+    # a sponsor's or site's own number: "Takeda Trial ID", "Clinical Study ID"
+    r"|^(?!(?:IRB|IEC|IRC|REC|ERC|EC|METC|MREC|HREC|IND|IDE|FDA|NIH|Ethics|Grant)\b)[A-Z][A-Za-z]{1,15}\s+(?:Trial|Study)\s+ID$"
 )
 
 

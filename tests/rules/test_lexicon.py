@@ -104,6 +104,10 @@ def test_who_ictrp_labels(label: str, key: str) -> None:
         ("Can healthy volunteers participate?", "healthy_volunteers"),
         ("Primary outcome [1]", "primary_outcomes"),
         ("Timepoint [2]", "timepoint"),
+        # a sponsor's or site's own number; other IDs
+        ("Takeda Trial ID", "registry_id"),
+        ("Clinical Study ID", "registry_id"),
+        ("Other Trial IDs", "secondary_ids"),
         # ChiCTR
         ("Registration number", "registry_id"),
         ("Recruiting status", "recruitment_status"),

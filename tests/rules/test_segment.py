@@ -115,6 +115,13 @@ def test_numbered_labels_drop_their_code_and_unknown_ones_end_a_block() -> None:
     assert enrollment is not None and enrollment.value == "300"
 
 
+def test_a_letter_code_cell_alone_is_dropped_from_its_label() -> None:
+    page = segment("P.\tDate of the global end of the trial\t2013-04-24\n")  # EU CTR's section P, one row
+    end = page.first("completion_date")
+    assert end is not None and end.value == "2013-04-24"
+    assert segment("B. Microvascular invasion grade II\n").first("completion_date") is None
+
+
 def test_long_numbered_label_is_looked_up_before_its_comma_clause() -> None:
     page = segment("B.7.1\tTitle of the trial for lay people, in plain, non-technical words\nA study of a cough syrup\n")
     title = page.first("brief_title")
