@@ -22,8 +22,7 @@ from typing import Any
 
 from extractor import Backend, Settings, document_error, make_backend
 from extractor.result import DocumentError, ExtractionResult
-from extractor.rules import RulesBackend
-from extractor.rules.backend import extract_rules_result
+from extractor.rules import RulesBackend, extract_rules_result
 from service.metrics import Metrics
 from service.store import Claim, Finished, JobStore
 
