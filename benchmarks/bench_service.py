@@ -153,7 +153,7 @@ async def load_jobs(url: str, docs: list[tuple[str, str]], jobs: int) -> dict[st
                 t = time.perf_counter()
                 await c.get("/healthz")
                 probes.append(time.perf_counter() - t)
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.2)
 
     prober = asyncio.create_task(probe())
     t0 = time.perf_counter()

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
   job_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_id TEXT NOT NULL, source TEXT NOT NULL,
   text TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (job_id, seq));
 CREATE INDEX IF NOT EXISTS documents_state ON documents(state);
+CREATE INDEX IF NOT EXISTS documents_claim ON documents(state, job_id, seq);
 CREATE TABLE IF NOT EXISTS results (
   job_id TEXT NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, UNIQUE(job_id, seq));
 """
@@ -193,10 +194,17 @@ class JobStore:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                rows = db.execute(
-                    "SELECT d.job_id, d.seq, d.doc_id, d.source, d.text, j.settings FROM documents d "
-                    "JOIN jobs j ON j.id=d.job_id WHERE d.state='pending' ORDER BY j.created, d.job_id, d.seq LIMIT ?",
-                    (limit,)).fetchall()
+                # oldest job first, by index (no sort of every pending document, texts and all, per claim)
+                jobs = db.execute("SELECT id, settings FROM jobs WHERE id IN "
+                                  "(SELECT DISTINCT job_id FROM documents WHERE state='pending') "
+                                  "ORDER BY created, id").fetchall()
+                rows: list[tuple[Any, ...]] = []
+                for job_id, settings in jobs:
+                    if len(rows) >= limit:
+                        break
+                    rows += [(*r, settings) for r in db.execute(
+                        "SELECT job_id, seq, doc_id, source, text FROM documents "
+                        "WHERE state='pending' AND job_id=? ORDER BY seq LIMIT ?", (job_id, limit - len(rows)))]
                 now = time.time()
                 db.executemany("UPDATE documents SET state='running' WHERE job_id=? AND seq=?",
                                [(r[0], r[1]) for r in rows])
