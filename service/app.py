@@ -6,7 +6,6 @@ for code mounted beside it (the review page).
 
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
