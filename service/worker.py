@@ -155,8 +155,8 @@ class WorkerPool:
         self.wake.set()
 
     async def _loop(self) -> None:
-        # up to `workers` documents in flight, and at least two claim batches so the rules' thread
-        # never waits on a claim; claims come `batch` at a time (one transaction each)
+        # up to max(workers, 2 * batch) documents in flight (model calls bounded by `workers` in `_one`),
+        # so the rules' thread never waits on a claim; claims come `batch` or more at a time (one transaction each)
         limit = max(self.workers, 2 * self.batch)
         step = self.batch
         while not self._stopping:
