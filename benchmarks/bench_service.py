@@ -2,7 +2,8 @@
 
 1. `trialx extract` (rules) on N documents: docs/s, start-up subtracted (a 1-document run).
 2. `trialx serve` (rules) on 127.0.0.1: 32 concurrent clients on /v1/extract for --seconds;
-   then --jobs jobs of N documents submitted at once and streamed back: docs/s, lost documents.
+   then --jobs jobs of N documents submitted at once and streamed back: docs/s, lost documents,
+   /healthz latency meanwhile; compared with the CLI's pipeline in-process run just before and after.
 3. Faults: three jobs, each with kill -9 of the server at a random point, restarted; every
    result present exactly once and equal to a kill-free run.
 Figures are printed and appended to benchmarks/RESULTS.md (--no-append to skip).
@@ -77,12 +78,19 @@ def cli_docs_per_s(docs: list[tuple[str, str]], work: Path) -> float:
     return len(docs) / max(1e-9, timed(folder) - startup)
 
 
-def pipeline_docs_per_s(docs: list[tuple[str, str]]) -> float:
-    """`trialx extract`'s pipeline in-process (extract_stream + one JSON line each), no start-up."""
-    t = time.perf_counter()
+def pipeline_docs_per_s(docs: list[tuple[str, str]]) -> tuple[float, float]:
+    """`trialx extract`'s pipeline in-process (extract_stream + one JSON line each), no start-up:
+    documents per second of wall time and per second of this process's CPU time."""
+    t, cpu = time.perf_counter(), time.process_time()
     for r in extract_documents([Document(d, d, x) for d, x in docs], Settings(backend="rules")):
         json.dumps(r.model_dump(mode="json"))
-    return len(docs) / (time.perf_counter() - t)
+    return len(docs) / (time.perf_counter() - t), len(docs) / (time.process_time() - cpu)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -136,11 +144,26 @@ async def load_jobs(url: str, docs: list[tuple[str, str]], jobs: int) -> dict[st
             lost += len(docs) - len(ids) if ids == [d for d, _ in docs][:len(ids)] else len(docs)
             return len(ids)
 
+    probes: list[float] = []
+    running = True
+
+    async def probe() -> None:  # is the event loop responsive while the jobs run?
+        async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+            while running:
+                t = time.perf_counter()
+                await c.get("/healthz")
+                probes.append(time.perf_counter() - t)
+                await asyncio.sleep(0.2)
+
+    prober = asyncio.create_task(probe())
     t0 = time.perf_counter()
     got = await asyncio.gather(*(one(i) for i in range(jobs)))
     wall = time.perf_counter() - t0
+    running = False
+    await prober
     return {"jobs": jobs, "docs": sum(got), "docs_per_s": sum(got) / wall, "p50_job_s": _pct(lat, .5),
-            "errors": errors, "lost": lost}
+            "errors": errors, "lost": lost, "health_p50_ms": _pct(probes, .5) * 1000,
+            "health_p99_ms": _pct(probes, .99) * 1000}
 
 
 def stable(line: dict[str, Any]) -> dict[str, Any]:
@@ -188,24 +211,38 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cli = cli_docs_per_s(docs, work)
-        inproc = pipeline_docs_per_s(docs)
         port = _free_port()
         proc = start_server(work / "home", port)
         try:
             ext = asyncio.run(load_extract(f"http://127.0.0.1:{port}", docs, args.seconds, args.clients))
+            # the in-process pipeline right before and right after the jobs (server idle): on a shared
+            # machine the load changes by the minute, so the baseline is taken beside the jobs
+            before, cpu_before = pipeline_docs_per_s(docs)
+            server_cpu = cpu_seconds(proc.pid)
             jobs = asyncio.run(load_jobs(f"http://127.0.0.1:{port}", docs, args.jobs))
+            server_cpu = cpu_seconds(proc.pid) - server_cpu
+            after, cpu_after = pipeline_docs_per_s(docs)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait()
         fault = faults(docs, work, 3, rng)
+    inproc = (before + after) / 2
     ratio = jobs["docs_per_s"] / inproc
+    # load-independent: documents per CPU-second, the server process (HTTP, store, extraction, streaming)
+    # against the pipeline in-process
+    server_per_cpu = jobs["docs"] / max(1e-9, server_cpu)
+    pipe_per_cpu = (cpu_before + cpu_after) / 2
     rows = [
         f"| service /v1/extract, {args.clients} clients, {args.seconds:.0f} s: req/s | {ext['rps']:.1f} |  | "
         f"p50 {ext['p50_ms']:.1f} ms, p99 {ext['p99_ms']:.1f} ms, {ext['requests']} requests, {ext['errors']} errors |",
         f"| service jobs ({args.jobs} x {args.docs} docs at once): docs/s | {jobs['docs_per_s']:.1f} |  | "
-        f"{ratio:.0%} of the CLI pipeline in-process ({inproc:.1f} docs/s; `trialx extract` subprocess "
-        f"{cli:.1f} docs/s, start-up subtracted); {jobs['errors']} errors, "
-        f"{jobs['lost']} lost; p50 job {jobs['p50_job_s']:.1f} s |",
+        f"{ratio:.0%} of the CLI pipeline in-process ({inproc:.1f} docs/s: {before:.1f} just before, "
+        f"{after:.1f} just after; `trialx extract` subprocess {cli:.1f} docs/s, start-up subtracted); "
+        f"{jobs['errors']} errors, {jobs['lost']} lost; p50 job {jobs['p50_job_s']:.1f} s; "
+        f"GET /healthz meanwhile p50 {jobs['health_p50_ms']:.1f} ms, p99 {jobs['health_p99_ms']:.1f} ms |",
+        f"| service jobs: docs per CPU-second | {server_per_cpu:.1f} |  | {server_per_cpu / pipe_per_cpu:.0%} of the "
+        f"CLI pipeline in-process ({pipe_per_cpu:.1f}); the server process's CPU time during the jobs, "
+        f"so the machine's other load does not count |",
         f"| service kill -9 faults | {fault['exactly_once_and_equal']}/{fault['jobs']} jobs exact |  | "
         f"{fault['kills']} kills at random points, restarted; every result once and equal to a kill-free run |",
     ]

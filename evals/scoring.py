@@ -44,7 +44,6 @@ from typing import Any, Literal, Mapping, Union, get_args, get_origin
 import numpy as np
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
-from scipy.optimize import linear_sum_assignment
 
 from extractor.schema import TrialRecord
 
@@ -304,6 +303,8 @@ def align(gold_keys: list[str], pred_keys: list[str], threshold: float) -> list[
     rest_p = sorted(j for slots in free_p.values() for j in slots)
     if rest_g and rest_p:
         sim = process.cdist([g[i] for i in rest_g], [p[j] for j in rest_p], scorer=fuzz.ratio, dtype=np.float32)
+        from scipy.optimize import linear_sum_assignment  # here: scipy costs ~1 s at every start-up
+
         rows, cols = linear_sum_assignment(sim, maximize=True)
         for r, c in zip(rows, cols):
             if sim[r, c] >= threshold:

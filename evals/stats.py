@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from evals.scoring import STATUSES, DocumentScore
 
@@ -52,6 +51,8 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
     n = a_only + b_only
     if n == 0:
         return 1.0
+    from scipy.stats import binomtest  # imported here: scipy costs ~1 s at start-up of every command
+
     return float(binomtest(min(a_only, b_only), n, 0.5, alternative="two-sided").pvalue)
 
 

@@ -6,7 +6,6 @@ for code mounted beside it (the review page).
 
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -130,11 +129,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         raise ConfigError(f"no API tokens (TRIALX_API_TOKENS or a tokens file): refusing to listen on {config.host}")
     metrics = Metrics()
     store = JobStore(config.db_path)
-    extraction = Extraction(config.settings, metrics)
+    extraction = Extraction(config.settings, metrics, threads=config.extract_threads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = WorkerPool(store, extraction, config.workers)
+        pool = WorkerPool(store, extraction, config.workers, commit_every=config.commit_every,
+                          commit_interval_s=config.commit_interval_s)
         app.state.pool = pool
         pool.start()
         try:
@@ -308,17 +308,21 @@ def create_app(config: ServiceConfig) -> FastAPI:
             while True:
                 job = store.get_job(job_id)
                 finished = job is None or job.state in FINISHED
-                rows = store.result_rows(job_id, cursor)
+                rows = store.result_lines(job_id, cursor)
+                chunk: list[str] = []
+                gap = False
                 for seq, line in rows:
                     if seq != cursor + 1 and not finished:
-                        break  # a gap: wait for the earlier document, keep input order
+                        gap = True  # wait for the earlier document, keep input order
+                        break
                     cursor = seq
-                    yield (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-                else:
-                    if finished and not rows:
-                        return
-                    if rows:
-                        continue
+                    chunk.append(line)
+                if chunk:  # the stored JSON lines as they are, one write per page
+                    yield ("\n".join(chunk) + "\n").encode("utf-8")
+                if rows and not gap:
+                    continue
+                if finished and not gap:
+                    return
                 await asyncio.sleep(0.1)
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -29,7 +29,10 @@ class ServiceConfig:
     max_document_bytes: int = 2_000_000
     max_queue: int = 100_000  # documents pending across all jobs
     max_jobs_per_token: int = 20  # unfinished jobs per token
-    workers: int = 4
+    workers: int = 4  # documents worked on at once (model calls for the LLM backend)
+    extract_threads: int = 1  # threads for the CPU-bound rules extraction, off the event loop
+    commit_every: int = 64  # results stored per transaction at most...
+    commit_interval_s: float = 0.1  # ...and at the latest this long after the first of them
     shutdown_grace_s: float = 10.0
     retry_after_s: int = 5
     review_runs: tuple[Path, ...] = ()  # saved run directories the review page opens beside the jobs

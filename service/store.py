@@ -2,7 +2,8 @@
 
 A job's documents are inserted in one transaction (a restart mid-upload leaves no half job);
 results have UNIQUE(job_id, seq), so a document is never processed into two results; documents
-left `running` by a killed server are requeued when the store opens.
+left `running` by a killed server are requeued when the store opens. Workers store results in
+batches (`complete_many`, one transaction each): a result is durable once its batch commits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Claim", "JobInfo", "JobStore", "NewDocument"]
+__all__ = ["Claim", "Finished", "JobInfo", "JobStore", "NewDocument"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
   job_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_id TEXT NOT NULL, source TEXT NOT NULL,
   text TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (job_id, seq));
 CREATE INDEX IF NOT EXISTS documents_state ON documents(state);
+CREATE INDEX IF NOT EXISTS documents_claim ON documents(state, job_id, seq);
 CREATE TABLE IF NOT EXISTS results (
   job_id TEXT NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL, UNIQUE(job_id, seq));
 """
@@ -55,6 +57,16 @@ class NewDocument:
     source: str
     text: str
     error_line: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A document's result line (JSON text) ready to store."""
+
+    job_id: str
+    seq: int
+    line: str
+    failed: bool
 
 
 @dataclass(frozen=True)
@@ -180,14 +192,19 @@ class JobStore:
         return None if row is None else dict(json.loads(row[0]))
 
     def results(self, job_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
-        for _, line in self.result_rows(job_id, after):
-            yield line
+        while rows := self.result_rows(job_id, after):
+            for after, line in rows:
+                yield line
 
     def result_rows(self, job_id: str, after: int = 0, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+        return [(seq, json.loads(line)) for seq, line in self.result_lines(job_id, after, limit)]
+
+    def result_lines(self, job_id: str, after: int = 0, limit: int = 1000) -> list[tuple[int, str]]:
+        """Result lines as stored (JSON text), for streaming without decoding them again."""
         with self._lock:
             rows = self._db.execute("SELECT seq, line FROM results WHERE job_id=? AND seq>? ORDER BY seq LIMIT ?",
                                     (job_id, after, limit)).fetchall()
-        return [(seq, json.loads(line)) for seq, line in rows]
+        return [(int(seq), str(line)) for seq, line in rows]
 
     def claim(self, limit: int) -> list[Claim]:
         """Up to `limit` pending documents, oldest job first, marked running."""
@@ -195,13 +212,20 @@ class JobStore:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                rows = db.execute(
-                    "SELECT d.job_id, d.seq, d.doc_id, d.source, d.text, j.settings FROM documents d "
-                    "JOIN jobs j ON j.id=d.job_id WHERE d.state='pending' ORDER BY j.created, d.job_id, d.seq LIMIT ?",
-                    (limit,)).fetchall()
+                # oldest job first, by index (no sort of every pending document, texts and all, per claim)
+                jobs = db.execute("SELECT id, settings FROM jobs WHERE id IN "
+                                  "(SELECT DISTINCT job_id FROM documents WHERE state='pending') "
+                                  "ORDER BY created, id").fetchall()
+                rows: list[tuple[Any, ...]] = []
+                for job_id, settings in jobs:
+                    if len(rows) >= limit:
+                        break
+                    rows += [(*r, settings) for r in db.execute(
+                        "SELECT job_id, seq, doc_id, source, text FROM documents "
+                        "WHERE state='pending' AND job_id=? ORDER BY seq LIMIT ?", (job_id, limit - len(rows)))]
                 now = time.time()
-                for job_id, seq, *_ in rows:
-                    db.execute("UPDATE documents SET state='running' WHERE job_id=? AND seq=?", (job_id, seq))
+                db.executemany("UPDATE documents SET state='running' WHERE job_id=? AND seq=?",
+                               [(r[0], r[1]) for r in rows])
                 for job_id in {r[0] for r in rows}:
                     db.execute("UPDATE jobs SET state='running', updated=? WHERE id=? AND state='queued'", (now, job_id))
                 db.execute("COMMIT")
@@ -212,23 +236,40 @@ class JobStore:
 
     def complete(self, job_id: str, seq: int, line: dict[str, Any], failed: bool) -> bool:
         """Store a result once; False if the (job, seq) already had one."""
+        return self.complete_many([Finished(job_id, seq, json.dumps(line, ensure_ascii=False), failed)]) == 1
+
+    def complete_many(self, items: Iterable[Finished]) -> int:
+        """Store many results in ONE transaction (each once); how many were new.
+
+        All or nothing: a kill before the commit leaves these documents `running`, so they are
+        requeued on the next start and processed again (UNIQUE(job_id, seq) keeps one result each).
+        """
+        batch = list(items)
+        if not batch:
+            return 0
+        counts: dict[str, list[int]] = {}
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                cur = db.execute("INSERT OR IGNORE INTO results VALUES (?,?,?)",
-                                 (job_id, seq, json.dumps(line, ensure_ascii=False)))
-                new = cur.rowcount == 1
-                db.execute("UPDATE documents SET state='done' WHERE job_id=? AND seq=?", (job_id, seq))
-                if new:
-                    db.execute("UPDATE jobs SET done=done+1, failed=failed+?, updated=?, "
-                               "state=CASE WHEN state!='cancelled' AND done+1>=total THEN 'done' ELSE state END "
-                               "WHERE id=?", (1 if failed else 0, time.time(), job_id))
+                for it in batch:
+                    cur = db.execute("INSERT OR IGNORE INTO results VALUES (?,?,?)", (it.job_id, it.seq, it.line))
+                    if cur.rowcount == 1:
+                        c = counts.setdefault(it.job_id, [0, 0])
+                        c[0] += 1
+                        c[1] += 1 if it.failed else 0
+                db.executemany("UPDATE documents SET state='done' WHERE job_id=? AND seq=?",
+                               [(it.job_id, it.seq) for it in batch])
+                now = time.time()
+                for job_id, (new, failed) in counts.items():
+                    db.execute("UPDATE jobs SET done=done+?, failed=failed+?, updated=?, "
+                               "state=CASE WHEN state!='cancelled' AND done+?>=total THEN 'done' ELSE state END "
+                               "WHERE id=?", (new, failed, now, new, job_id))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        return new
+        return sum(c[0] for c in counts.values())
 
     def release(self, claims: Iterable[Claim]) -> None:
         """Claims not finished (shutdown) go back to pending."""

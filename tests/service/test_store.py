@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from service.store import JobStore, NewDocument
+from service.store import Finished, JobStore, NewDocument
 
 
 def docs(n: int) -> list[NewDocument]:
@@ -40,3 +41,18 @@ def test_a_document_gets_one_result_and_running_ones_are_requeued(tmp_path: Path
     assert [c.seq for c in reopened.claim(5)] == [2, 3]
     assert list(reopened.results(job.id)) == [{"id": "d0"}]
     assert [d[1] for d in reopened.documents(job.id)] == ["d0", "d1", "d2"]
+
+
+def test_a_batch_of_results_is_stored_at_once_each_once(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "s.sqlite")
+    job = store.create_job("alice", docs(4), {"backend": "rules"})
+    store.claim(4)
+    batch = [Finished(job.id, seq, json.dumps({"id": f"d{seq - 1}"}), failed=seq == 2) for seq in (1, 2, 3)]
+    assert store.complete_many(batch) == 3
+    assert store.complete_many(batch[:1]) == 0  # a result already stored is never stored again
+    info = store.get_job(job.id)
+    assert info is not None and (info.state, info.done, info.failed) == ("running", 3, 1)
+    assert store.result_lines(job.id, after=1) == [(2, '{"id": "d1"}'), (3, '{"id": "d2"}')]
+    assert store.complete_many([Finished(job.id, 4, "{}", failed=False)]) == 1
+    info = store.get_job(job.id)
+    assert info is not None and (info.state, info.done) == ("done", 4)
