@@ -25,6 +25,7 @@ from extractor.errors import ConfigError, InputError
 from extractor.inputs import decode_bytes, html_to_text
 from service.auth import TokenRegistry
 from service.config import ServiceConfig, is_loopback
+from service.formats import OutputFormat, Reformatter, media_type
 from service.metrics import Metrics
 from service.review import mount_service_review
 from service.store import FINISHED, JobInfo, JobStore, NewDocument
@@ -204,8 +205,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
     async def extract(request: Request, who: Owner,
                       backend: BackendChoice | None = None, model: str | None = None,
-                      prompt_version: str | None = None, mode: str | None = None) -> dict[str, Any]:
-        """One document (JSON body or an uploaded `file`) -> one line of `trialx extract`."""
+                      prompt_version: str | None = None, mode: str | None = None,
+                      output_format: Annotated[OutputFormat | None, Query(alias="format")] = None) -> Any:
+        """One document (JSON body or an uploaded `file`) -> one line of `trialx extract` as JSON, or
+        with ?format=jsonl|table|csv|ctgov the text `trialx extract --format` writes for it."""
         choice: dict[str, Any] = {"backend": backend, "model": model, "prompt_version": prompt_version, "mode": mode}
         ctype = request.headers.get("content-type", "")
         if ctype.startswith("multipart/form-data"):
@@ -223,14 +226,19 @@ def create_app(config: ServiceConfig) -> FastAPI:
                 raise _validation(exc, ("body",)) from None
             choice.update({k: v for k, v in req.model_dump(include=set(choice)).items() if v is not None})
             doc = _prepare(req.id, req.source or req.id, req.text, config.max_document_bytes)
+        line: dict[str, Any]
         if doc.error_line is not None:
-            return doc.error_line
-        try:
-            settings = extraction.settings_for(choice)
-        except (TypeError, ValueError) as exc:
-            raise HTTPException(422, str(exc)) from None
-        result = await extraction.run(doc.doc_id, doc.source, doc.text, settings)
-        return result.model_dump(mode="json")
+            line = doc.error_line
+        else:
+            try:
+                settings = extraction.settings_for(choice)
+            except (TypeError, ValueError) as exc:
+                raise HTTPException(422, str(exc)) from None
+            line = (await extraction.run(doc.doc_id, doc.source, doc.text, settings)).model_dump(mode="json")
+        if output_format is None:
+            return line
+        reformat = Reformatter(output_format)
+        return Response(reformat.feed([line]) + reformat.close(), media_type=media_type(output_format))
 
     async def read_job_documents(request: Request) -> list[NewDocument]:
         ctype = request.headers.get("content-type", "")
@@ -299,9 +307,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return job_view(own_job(job_id, who))
 
     @app.get("/v1/jobs/{job_id}/results")
-    async def results(job_id: str, who: Owner, after: Annotated[int, Query(ge=0)] = 0) -> StreamingResponse:
-        """Result lines in input order, streamed while the job runs; ?after=N skips the first N."""
+    async def results(job_id: str, who: Owner, after: Annotated[int, Query(ge=0)] = 0,
+                      output_format: Annotated[OutputFormat, Query(alias="format")] = "jsonl") -> StreamingResponse:
+        """Result lines in input order, streamed while the job runs; ?after=N skips the first N;
+        ?format=table|csv|ctgov writes them as `trialx extract --format` does (jsonl by default)."""
         own_job(job_id, who)
+        reformat = None if output_format == "jsonl" else Reformatter(output_format)
 
         async def lines() -> AsyncIterator[bytes]:
             cursor = after
@@ -317,15 +328,19 @@ def create_app(config: ServiceConfig) -> FastAPI:
                         break
                     cursor = seq
                     chunk.append(line)
-                if chunk:  # the stored JSON lines as they are, one write per page
+                if chunk and reformat is not None:
+                    yield reformat.feed(chunk).encode("utf-8")
+                elif chunk:  # the stored JSON lines as they are, one write per page
                     yield ("\n".join(chunk) + "\n").encode("utf-8")
                 if rows and not gap:
                     continue
                 if finished and not gap:
+                    if reformat is not None:
+                        yield reformat.close().encode("utf-8")
                     return
                 await asyncio.sleep(0.1)
 
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
+        return StreamingResponse(lines(), media_type=media_type(output_format))
 
     app.state.reviews = mount_service_review(app, store, tokens, config.home, config.review_runs,
                                              config.secure_cookie)
