@@ -129,7 +129,7 @@ def results(store: BatchDir, answers: Answers, summary: Summary) -> Iterator[Ext
 
 
 def collect(store: BatchDir, out: str | Path, files: list[Path], *, output_format: str = "jsonl",
-            bom: bool = False) -> Summary:
+            bom: bool = False, formula_guard: bool = False) -> Summary:
     """Read `files` (outputs and error files) into the answers, then write every result line to `out`.
 
     `output_format` is any of `extractor.outputs.FORMATS` (JSON Lines, the contract, by default);
@@ -143,7 +143,7 @@ def collect(store: BatchDir, out: str | Path, files: list[Path], *, output_forma
             answers.ingest(path)
         with atomic_write(target) as fh:
             writer = writer_for(output_format, cast(TextIO, fh), bom=bom, companion_dir=target.parent,  # opened "w"
-                                companion_prefix=f"{target.stem}.")
+                                companion_prefix=f"{target.stem}.", formula_guard=formula_guard)
             for item in results(store, answers, summary):
                 writer.write(item.model_dump(mode="json"))
             writer.close()

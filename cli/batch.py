@@ -85,16 +85,19 @@ def collect_command(
     output_format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default), table, csv or ctgov, as "
                                       "trialx extract --format; csv companions go beside --out."),
     bom: bool = typer.Option(False, "--bom", help="csv: start each file with a UTF-8 byte-order mark (for Excel)."),
+    formula_guard: bool = typer.Option(False, "--formula-guard", help="csv: prefix a cell starting with =, +, -, @ "
+                                       "with an apostrophe (spreadsheets never run page text)."),
 ) -> None:
     """Validate, merge, ground and check every answer: one result line per document, in input order."""
     if output_format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
-    if bom and output_format != "csv":
-        raise ConfigError("--bom applies to --format csv only")
+    for flag, given in (("--bom", bom), ("--formula-guard", formula_guard)):
+        if given and output_format != "csv":
+            raise ConfigError(f"{flag} applies to --format csv only")
     store = BatchDir(directory)
     store.manifest()
     files = list(from_file) if from_file else gather(client(base_url), store)
-    summary = collect(store, out, files, output_format=output_format, bom=bom)
+    summary = collect(store, out, files, output_format=output_format, bom=bom, formula_guard=formula_guard)
     model = store.manifest()["model"]
     table = load_prices(prices)
     cost = batch_cost_usd(model, summary.tokens, table)

@@ -92,6 +92,8 @@ def extract_command(
                                       "ctgov; see below."),
     full: bool = typer.Option(False, "--full", help="table: every value path with its whole text, not one line per field."),
     bom: bool = typer.Option(False, "--bom", help="csv: start each file with a UTF-8 byte-order mark (for Excel)."),
+    formula_guard: bool = typer.Option(False, "--formula-guard", help="csv: prefix a cell starting with =, +, -, @ "
+                                       "with an apostrophe, so a spreadsheet never runs page text as a formula."),
     companion_dir: str | None = typer.Option(None, "--companion-dir", help="csv: write the nested lists' files here "
                                              "(default: beside --out FILE; none on stdout: JSON cells instead)."),
 ) -> None:
@@ -106,7 +108,8 @@ def extract_command(
     (a "|" or backslash inside an item is escaped with a backslash), failed documents as rows with
     error_code and error_message. Arms, interventions, outcomes, locations and contacts go to
     companion files keyed by id (--out r.csv writes r.arms.csv, r.interventions.csv,
-    r.outcomes.csv, r.locations.csv, r.contacts.csv), or into JSON cells on stdout. --bom for Excel.
+    r.outcomes.csv, r.locations.csv, r.contacts.csv), or into JSON cells on stdout. --bom for Excel;
+    --formula-guard when the file is opened in a spreadsheet (page text is untrusted).
 
     --format ctgov: a ClinicalTrials.gov API v2 page, {"studies": [...]}, one study per line, that
     `trialx gold import-ctgov` reads back; failed documents are named on stderr.
@@ -121,7 +124,8 @@ def extract_command(
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     if resume and out is None:
         raise ConfigError("--resume needs --out FILE (the file to resume)")
-    for flag, given, fmt in (("--full", full, "table"), ("--bom", bom, "csv"), ("--companion-dir", companion_dir, "csv")):
+    for flag, given, fmt in (("--full", full, "table"), ("--bom", bom, "csv"), ("--companion-dir", companion_dir, "csv"),
+                             ("--formula-guard", formula_guard, "csv")):
         if given and output_format != fmt:
             raise ConfigError(f"{flag} applies to --format {fmt} only")
     if resume and output_format != "jsonl":
@@ -138,7 +142,8 @@ def extract_command(
     docs = load_documents(paths, max_bytes=limit, skip=skip)
     sink = LineSink(out, resume=resume)
     try:
-        writer = open_writer(output_format, sink, out, full=full, bom=bom, companion_dir=companion_dir)
+        writer = open_writer(output_format, sink, out, full=full, bom=bom, companion_dir=companion_dir,
+                             formula_guard=formula_guard)
         try:
             failed = asyncio.run(_run(docs, settings, chosen, writer, todo, notify_errors=output_format == "ctgov"))
         finally:

@@ -51,7 +51,7 @@ class LineSink:
 
 
 def open_writer(output_format: str, sink: LineSink, out: str | None, *, full: bool, bom: bool,
-                companion_dir: str | None) -> Writer:
+                companion_dir: str | None, formula_guard: bool = False) -> Writer:
     """The writer of `output_format` onto `sink`; csv companion files go beside `out` (or to
     `companion_dir`), named after it (r.csv -> r.arms.csv ...); none on stdout (JSON cells instead)."""
     folder: str | None = companion_dir
@@ -63,4 +63,5 @@ def open_writer(output_format: str, sink: LineSink, out: str | None, *, full: bo
             folder = os.path.dirname(out) or "."
     if output_format != "csv":
         folder = None
-    return writer_for(output_format, sink, full=full, bom=bom, companion_dir=folder, companion_prefix=prefix)  # type: ignore[arg-type]
+    return writer_for(output_format, sink, full=full, bom=bom, companion_dir=folder,  # type: ignore[arg-type]
+                      companion_prefix=prefix, formula_guard=formula_guard)

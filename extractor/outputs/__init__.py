@@ -54,10 +54,12 @@ FORMATS: dict[str, Format] = {
 
 def writer_for(format: str, out: TextIO, *, full: bool = False, bom: bool = False,
                companion_dir: str | Path | None = None, companion_prefix: str = "",
-               width: int | None = None) -> Writer:
+               width: int | None = None, formula_guard: bool = False) -> Writer:
     """A streaming writer of `format` onto `out` (a text stream); unknown formats raise ConfigError.
 
     `full` (table): every value path and the whole text. `bom` (csv): a UTF-8 byte-order mark.
+    `formula_guard` (csv): a cell starting with =, +, -, @, tab or CR gets a leading apostrophe, so a
+    spreadsheet shows it as text instead of running it; it changes the text, so it is opt-in.
     `companion_dir`/`companion_prefix` (csv): where `<prefix>arms.csv` etc. go; without a
     directory the nested lists are JSON cells. `width` (table): the table's width.
     """
@@ -66,7 +68,8 @@ def writer_for(format: str, out: TextIO, *, full: bool = False, bom: bool = Fals
     if format == "table":
         return TableWriter(out, full=full, width=width)
     if format == "csv":
-        return CsvWriter(out, bom=bom, companion_dir=companion_dir, companion_prefix=companion_prefix)
+        return CsvWriter(out, bom=bom, companion_dir=companion_dir, companion_prefix=companion_prefix,
+                         formula_guard=formula_guard)
     if format == "ctgov":
         return CtgovWriter(out)
     raise ConfigError(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}", format=format)

@@ -42,22 +42,29 @@ def main_columns(companions: bool) -> list[str]:
     return [*_HEAD, *SCALAR_FIELDS, *TEXT_LIST_FIELDS, *nested, *_TAIL]
 
 
-def _cell(value: Any) -> str:
+# What a spreadsheet reads as a formula at the start of a cell (OWASP "CSV injection"): text from an
+# untrusted page such as "=HYPERLINK(...)" would run when the file is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any, guard: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return join_list(value)
-    return str(value)
+    text = join_list(value) if isinstance(value, list) else str(value)
+    if guard and text.startswith(FORMULA_STARTS):
+        return "'" + text  # shown as text by Excel, LibreOffice and Google Sheets
+    return text
 
 
 class CsvWriter:
     """Streams rows as lines come; companion files are opened once, at the start."""
 
     def __init__(self, out: TextIO, *, bom: bool = False, companion_dir: str | Path | None = None,
-                 companion_prefix: str = "") -> None:
+                 companion_prefix: str = "", formula_guard: bool = False) -> None:
         self.out = out
+        self.guard = formula_guard
         self.files: list[IO[str]] = []
         self.companions: dict[str, Any] = {}
         if bom:
@@ -82,7 +89,7 @@ class CsvWriter:
             error = line.get("error") or {}
             row = {"id": doc_id, "source": line.get("source", ""), "error_code": error.get("code", ""),
                    "error_message": error.get("message", "")}
-            self.main.writerow([_cell(row.get(c)) for c in main_columns(bool(self.companions))])
+            self.main.writerow([_cell(row.get(c), self.guard) for c in main_columns(bool(self.companions))])
             return
         record = line["record"]
         issues = line.get("issues") or []
@@ -92,7 +99,7 @@ class CsvWriter:
                "issues": [f"{i['severity']} {i['code']} [{', '.join(i.get('paths') or [])}]: {i['message']}" for i in issues]}
         if not self.companions:
             row.update({f: json.dumps(record.get(f) or [], ensure_ascii=False) for f in NESTED_FIELDS})
-        self.main.writerow([_cell(row.get(c)) for c in main_columns(bool(self.companions))])
+        self.main.writerow([_cell(row.get(c), self.guard) for c in main_columns(bool(self.companions))])
         for stem, (fields, columns) in COMPANIONS.items():
             if stem not in self.companions:
                 continue
@@ -100,7 +107,7 @@ class CsvWriter:
                 kind = field.split("_")[0]
                 for n, item in enumerate(record.get(field) or [], start=1):
                     values = {**item, "kind": kind}
-                    self.companions[stem].writerow([doc_id, n, *(_cell(values.get(c)) for c in columns)])
+                    self.companions[stem].writerow([doc_id, n, *(_cell(values.get(c), self.guard) for c in columns)])
         self.out.flush()
 
     def close(self) -> None:

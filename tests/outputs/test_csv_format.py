@@ -76,3 +76,23 @@ def test_companion_files_hold_the_nested_lists_keyed_by_id(tmp_path: Path) -> No
     assert companion("locations")[0]["facility"] == 'Clinic "North"'
     assert [c["role"] for c in companion("contacts")] == ["Principal Investigator", "Public queries"]
     assert split_list(companion("interventions")[0]["other_names"]) == ["EGCG"]
+
+
+def test_formula_guard_makes_page_text_inert_in_a_spreadsheet(tmp_path: Path) -> None:
+    line = tricky()
+    line["record"] = {**line["record"], "brief_title": '=HYPERLINK("http://evil.example","x")',
+                      "conditions": ["@SUM(A1)", "Asthma"], "arms": [{"label": "+1 arm", "type": None}]}
+    guarded = io.StringIO(newline="")
+    writer = writer_for("csv", guarded, formula_guard=True, companion_dir=tmp_path, companion_prefix="r.")
+    writer.write(line)
+    writer.close()
+    head = rows(guarded.getvalue())[0]
+    assert head["brief_title"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert head["conditions"].startswith("'@SUM(A1)")  # the cell, as a spreadsheet reads it
+    arm = rows((tmp_path / "r.arms.csv").read_text(encoding="utf-8"))[0]
+    assert arm["label"] == "'+1 arm"
+    plain = io.StringIO(newline="")
+    writer = writer_for("csv", plain)
+    writer.write(line)
+    writer.close()
+    assert rows(plain.getvalue())[0]["brief_title"] == line["record"]["brief_title"]  # off by default: exact text

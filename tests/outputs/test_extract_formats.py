@@ -74,6 +74,7 @@ def test_ctgov_out_imports_back_to_the_jsonl_records(batch: Path, tmp_path: Path
     (["--format", "xml"], "--format must be one of jsonl, table, csv, ctgov"),
     (["--format", "csv", "--resume", "--out", "x.csv"], "--resume works with --format jsonl only"),
     (["--bom"], "--bom applies to --format csv only"),
+    (["--format", "ctgov", "--formula-guard"], "--formula-guard applies to --format csv only"),
     (["--format", "csv", "--full"], "--full applies to --format table only"),
 ])
 def test_bad_format_options_are_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
