@@ -6,25 +6,15 @@ import asyncio
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from evals import load_gold
-from service import ServiceConfig, create_app
 from tests.review.helpers import A, B, NDJSON, config, job_body
+from tests.service.asgi import client
 from tests.service.pages import page
-
-
-@asynccontextmanager
-async def client(cfg: ServiceConfig) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(cfg)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as c:
-            yield c
 
 
 async def a_job(c: httpx.AsyncClient, body: str | None = None) -> str:

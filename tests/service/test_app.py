@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from extractor.llm import client as llm_client
 from extractor.rules import extract_rules
 from service import ServiceConfig, create_app
 from tests.fake_openai import FakeOpenAI, document_text
+from tests.service.asgi import client
 from tests.service.pages import page, stable
 
 A = {"Authorization": "Bearer tok-alice"}
@@ -29,14 +29,6 @@ NDJSON = {"content-type": "application/x-ndjson"}
 def config(tmp_path: Path, **kw: Any) -> ServiceConfig:
     base = ServiceConfig(home=tmp_path, tokens="alice=tok-alice,bob=tok-bob", settings=Settings(backend="rules"))
     return replace(base, **kw)
-
-
-@asynccontextmanager
-async def client(cfg: ServiceConfig) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(cfg)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as c:
-            yield c
 
 
 def ndjson(n: int, start: int = 0) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 from extractor.outputs import writer_for
 from service.formats import TABLE_WIDTH, Reformatter
 from tests.service.pages import page
-from tests.service.test_app import A, NDJSON, client, config, ndjson, wait_done
+from tests.service.asgi import client
+from tests.service.test_app import A, NDJSON, config, ndjson, wait_done
 
 
 def written(fmt: str, lines: list[dict[str, Any]]) -> str:
