@@ -220,17 +220,12 @@ def segment(text: str) -> Page:
                     container = current.container = len(sections) - 1
                 fresh = True
                 continue
+            section = None
             if " / " in bare[:120] and ("\t" in bare or _BILINGUAL_RE.match(bare)):  # "研究名称 / Scientific Title<TAB>…<TAB>English value"
-                two = _bilingual(bare, stripped, start, container)
-                if two is not None:
-                    current = two
-                    sections.append(two)
-                    if two.kind is Kind.BLOCK:
-                        container = two.container = len(sections) - 1
-                    continue
+                section = _bilingual(bare, stripped, start, container)
             lead = bare[1:74]  # most lines hold no separator at all: `_inline` is for those that do
-            section = (_inline(bare, stripped, start, current, container, bulleted)
-                       if ":" in lead or "\t" in lead or "：" in lead or "  " in lead else None)
+            if section is None and (":" in lead or "\t" in lead or "：" in lead or "  " in lead):
+                section = _inline(bare, stripped, start, current, container, bulleted)
             if section is None and (coded or (current.key in _TERMINABLE and "\t" in stripped and current.lines
                                               and not _under_header_row(current))):
                 section = _unknown_label(bare, start, coded, container)
