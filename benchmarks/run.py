@@ -212,6 +212,18 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Sections below this line are written by their own benchmarks (bench_batch, bench_service, ...):
+# `make bench` regenerates what is above it and keeps them as they are.
+KEPT_MARKER = "<!-- other benchmarks' sections: kept by make bench -->"
+
+
+def kept_sections(page: Path) -> str:
+    """The other benchmarks' sections of an existing RESULTS.md, from the marker on (or just the marker)."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    at = text.find(KEPT_MARKER)
+    return "\n" + (text[at:] if at >= 0 else KEPT_MARKER + "\n")
+
+
 METHODS = """\
 - **Rules**: `extract_rules(text)` and `extract_rules_result(...)` (rules + grounding + checks) called
   one document at a time in one process, after a 5-document warm-up; docs/s = documents / wall time,
@@ -264,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out_dir / "results" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    (args.out_dir / "RESULTS.md").write_text(markdown(results), encoding="utf-8")
+    page = args.out_dir / "RESULTS.md"
+    page.write_text(markdown(results) + kept_sections(page), encoding="utf-8")
     print_table(results)
     print(f"wrote {out} and {args.out_dir / 'RESULTS.md'}", file=sys.stderr)
     return 0

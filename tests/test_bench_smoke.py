@@ -154,6 +154,7 @@ def test_targets_report_misses_and_unmeasured() -> None:
 
 def test_run_main_writes_json_and_markdown(tmp_path: Path) -> None:
     skip = ["llm", "tokens", "langextract", "scoring", "memory"]
+    (tmp_path / "RESULTS.md").write_text(f"# old figures\n\n{run.KEPT_MARKER}\n\n## Batch runs\nkept 62.4 s\n")
     assert run.main(["--quick", "--no-shared", "--out-dir", str(tmp_path), *[a for s in skip for a in ("--skip", s)]]) == 0
     data = json.loads((tmp_path / "results" / "latest.json").read_text())
     assert data["machine"]["cores"] and data["machine"]["python"]
@@ -161,3 +162,4 @@ def test_run_main_writes_json_and_markdown(tmp_path: Path) -> None:
     md = (tmp_path / "RESULTS.md").read_text()
     assert "| metric | trialx | langextract | note |" in md and "unavailable: skipped" in md
     assert "rules wrong-or-extra values on 12 template pages" in md and "**Rules precision**" in md
+    assert "# old figures" not in md and md.endswith(f"{run.KEPT_MARKER}\n\n## Batch runs\nkept 62.4 s\n")
