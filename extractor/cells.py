@@ -33,6 +33,8 @@ def find_cell(text: str, value: str, lo: int = 0, hi: int | None = None, near: i
     """An occurrence of `value` that stands as a cell of its own (the whole line, a "label: value",
     a comma-separated part, or glued to a neighbouring cell as "SorafenibSorafenib (Nexavar)"), not
     a word inside a sentence or a title: the first, or the nearest `near`. None when there is none."""
+    if not value:
+        return None
     hi = len(text) if hi is None else hi
     n = len(value)
     best: tuple[int, int] | None = None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -41,10 +42,14 @@ def reviewed_states(catalog: Catalog, store: ReviewStore, job: str) -> list[Docu
 def gold_files(states: list[DocumentState]) -> dict[str, str]:
     """Relative path -> content for a gold set of these documents."""
     files: dict[str, str] = {}
+    taken: set[str] = set()
     for state in states:
         if state.record is None:
             continue
         name = safe_name(state.doc_id)
+        if name in taken:  # "a/b" and "a b" both make "a_b": keep both documents
+            name = f"{name}~{hashlib.sha256(state.doc_id.encode('utf-8')).hexdigest()[:8]}"
+        taken.add(name)
         files[f"sources/{name}.txt"] = state.text
         files[f"records/{name}.json"] = json.dumps(state.record.model_dump(mode="json"), indent=2,
                                                    ensure_ascii=False) + "\n"

@@ -3,6 +3,7 @@ the queue and document pages, the JSON API for changes, undo, reviewed marks and
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -88,6 +89,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         return found
 
     recent: OrderedDict[tuple[str, str], tuple[Any, DocumentState]] = OrderedDict()  # the last documents opened
+    recent_lock = threading.Lock()  # sync routes run on several threads
 
     def state_of(job: str, doc: str) -> tuple[DocumentState, Any]:
         view = catalog.document(job, doc)
@@ -96,14 +98,16 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         changes, mark = store.changes(job, doc), store.reviewed(job).get(doc)
         # a result line is stored once: with the same text, changes and mark, the state is the same
         signature = (len(view.text), "record" in view.line, tuple(c.id for c in changes), mark)
-        hit = recent.get((job, doc))
-        if hit is not None and hit[0] == signature:
-            recent.move_to_end((job, doc))
-            return hit[1], view
+        with recent_lock:
+            hit = recent.get((job, doc))
+            if hit is not None and hit[0] == signature:
+                recent.move_to_end((job, doc))
+                return hit[1], view
         state = current_state(view, changes, mark)
-        recent[(job, doc)] = (signature, state)
-        while len(recent) > RECENT:
-            recent.popitem(last=False)
+        with recent_lock:
+            recent[(job, doc)] = (signature, state)
+            while len(recent) > RECENT:
+                recent.popitem(last=False)
         return state, view
 
     def rows(job: str, *, live: bool) -> list[QueueRow]:
@@ -138,6 +142,8 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         token, target = str(form.get("token") or ""), _local(str(form.get("next") or "/review/jobs"))
         client = request.client.host if request.client is not None else "?"
         now = time.monotonic()
+        for address in [a for a, times in failures.items() if now - times[-1] >= LOGIN_WINDOW_S]:
+            del failures[address]  # forget old failures, so the table stays as small as the last minute
         recent = [t for t in failures.get(client, []) if now - t < LOGIN_WINDOW_S]
         if len(recent) >= LOGIN_ATTEMPTS:
             return _html(login_page(target, "Too many failed sign-ins; wait a minute."), 429)

@@ -164,4 +164,10 @@ class RunCatalog(Catalog):
 def unique_id(doc: str, seen: dict[str, int]) -> str:
     """`doc`, or `doc~2`, `doc~3` for later documents of the same id in one job."""
     seen[doc] = seen.get(doc, 0) + 1
-    return doc if seen[doc] == 1 else f"{doc}~{seen[doc]}"
+    name = doc if seen[doc] == 1 else f"{doc}~{seen[doc]}"
+    while name != doc and name in seen:  # a real document already called "dup~2"
+        seen[doc] += 1
+        name = f"{doc}~{seen[doc]}"
+    if name != doc:
+        seen[name] = seen.get(name, 0) + 1
+    return name

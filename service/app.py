@@ -20,8 +20,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from extractor import document_error
-from extractor.errors import ConfigError, InputError
+from extractor import Settings, document_error
+
+from extractor.errors import ConfigError, InputError, TrialxError
+from extractor.llm import list_prompts
 from extractor.inputs import decode_bytes, html_to_text
 from service.auth import TokenRegistry
 from service.config import ServiceConfig, is_loopback
@@ -184,6 +186,23 @@ def create_app(config: ServiceConfig) -> FastAPI:
         metrics.req_latency.labels(route).observe(time.perf_counter() - start)
         return response
 
+    def checked_settings(choice: dict[str, Any]) -> Settings:
+        """The request's extraction settings, or a 422 naming the field: a prompt is a version name
+        of the server's prompts folder (never a path), and the backend they make is built now, so a
+        bad mode or a missing model configuration fails the request, not each document later."""
+        version = choice.get("prompt_version")
+        if version is not None and version not in list_prompts():
+            raise RequestValidationError([{"loc": ["query", "prompt_version"], "type": "value_error",
+                                           "msg": f"unknown prompt version; available: {', '.join(list_prompts())}"}])
+        try:
+            settings = extraction.settings_for(choice)
+            extraction.backend(settings)
+        except (TrialxError, TypeError, ValueError) as exc:
+            field = exc.data.get("field", "backend") if isinstance(exc, TrialxError) else "backend"
+            raise RequestValidationError([{"loc": ["query", field], "type": "value_error",
+                                           "msg": " ".join(str(exc).split())}]) from None
+        return settings
+
     def job_view(job: JobInfo) -> dict[str, Any]:
         return {"id": job.id, "state": job.state, "total": job.total, "done": job.done, "failed": job.failed,
                 "started": job.created, "updated": job.updated}
@@ -206,7 +225,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def extract(request: Request, who: Owner,
                       backend: BackendChoice | None = None, model: str | None = None,
                       prompt_version: str | None = None, mode: str | None = None,
-                      output_format: Annotated[OutputFormat | None, Query(alias="format")] = None) -> Any:
+                      output_format: Annotated[OutputFormat | None, Query(alias="format")] = None,
+                      formula_guard: bool = False) -> Any:
         """One document (JSON body or an uploaded `file`) -> one line of `trialx extract` as JSON, or
         with ?format=jsonl|table|csv|ctgov the text `trialx extract --format` writes for it."""
         choice: dict[str, Any] = {"backend": backend, "model": model, "prompt_version": prompt_version, "mode": mode}
@@ -226,18 +246,15 @@ def create_app(config: ServiceConfig) -> FastAPI:
                 raise _validation(exc, ("body",)) from None
             choice.update({k: v for k, v in req.model_dump(include=set(choice)).items() if v is not None})
             doc = _prepare(req.id, req.source or req.id, req.text, config.max_document_bytes)
+        settings = checked_settings(choice)
         line: dict[str, Any]
         if doc.error_line is not None:
             line = doc.error_line
         else:
-            try:
-                settings = extraction.settings_for(choice)
-            except (TypeError, ValueError) as exc:
-                raise HTTPException(422, str(exc)) from None
             line = (await extraction.run(doc.doc_id, doc.source, doc.text, settings)).model_dump(mode="json")
         if output_format is None:
             return line
-        reformat = Reformatter(output_format)
+        reformat = Reformatter(output_format, formula_guard)
         return Response(reformat.feed([line]) + reformat.close(), media_type=media_type(output_format))
 
     async def read_job_documents(request: Request) -> list[NewDocument]:
@@ -273,6 +290,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def submit(request: Request, who: Owner, backend: BackendChoice | None = None, model: str | None = None,
                      prompt_version: str | None = None, mode: str | None = None) -> dict[str, Any]:
         """Many documents -> 202 and the job's id; results come from /v1/jobs/{id}/results."""
+        settings = checked_settings({"backend": backend, "model": model, "prompt_version": prompt_version, "mode": mode})
         if store.unfinished_jobs(who) >= config.max_jobs_per_token:
             raise busy(f"at most {config.max_jobs_per_token} unfinished jobs per token")
         docs = await read_job_documents(request)
@@ -280,8 +298,6 @@ def create_app(config: ServiceConfig) -> FastAPI:
             raise RequestValidationError([{"loc": ["body"], "msg": "no documents", "type": "missing"}])
         if store.queue_depth() + len(docs) > config.max_queue:
             raise busy(f"the queue holds at most {config.max_queue} documents")
-        settings = extraction.settings_for({"backend": backend, "model": model, "prompt_version": prompt_version,
-                                            "mode": mode})
         job = await asyncio.to_thread(store.create_job, who, docs, settings_key(settings))
         app.state.pool.notify()
         return job_view(job)
@@ -308,11 +324,13 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.get("/v1/jobs/{job_id}/results")
     async def results(job_id: str, who: Owner, after: Annotated[int, Query(ge=0)] = 0,
-                      output_format: Annotated[OutputFormat, Query(alias="format")] = "jsonl") -> StreamingResponse:
+                      output_format: Annotated[OutputFormat, Query(alias="format")] = "jsonl",
+                      formula_guard: bool = False) -> StreamingResponse:
         """Result lines in input order, streamed while the job runs; ?after=N skips the first N;
-        ?format=table|csv|ctgov writes them as `trialx extract --format` does (jsonl by default)."""
+        ?format=table|csv|ctgov writes them as `trialx extract --format` does (jsonl by default);
+        ?formula_guard=true makes csv cells that a spreadsheet would run as formulas inert."""
         own_job(job_id, who)
-        reformat = None if output_format == "jsonl" else Reformatter(output_format)
+        reformat = None if output_format == "jsonl" else Reformatter(output_format, formula_guard)
 
         async def lines() -> AsyncIterator[bytes]:
             cursor = after

@@ -27,9 +27,9 @@ def media_type(output_format: str) -> str:
 class Reformatter:
     """Result lines in, text of `output_format` out, chunk by chunk (csv: nested lists as JSON cells)."""
 
-    def __init__(self, output_format: OutputFormat) -> None:
+    def __init__(self, output_format: OutputFormat, formula_guard: bool = False) -> None:
         self.buffer = io.StringIO()
-        self.writer = writer_for(output_format, self.buffer, width=TABLE_WIDTH)
+        self.writer = writer_for(output_format, self.buffer, width=TABLE_WIDTH, formula_guard=formula_guard)
 
     def feed(self, lines: Iterable[Mapping[str, Any] | str]) -> str:
         """Write result lines (dicts, or stored JSON text) and return what the writer produced."""

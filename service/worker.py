@@ -150,6 +150,7 @@ class WorkerPool:
     def start(self) -> None:
         if self.workers > 0:
             self._task = asyncio.create_task(self._loop())
+            self._task.add_done_callback(_log_if_failed)
 
     def notify(self) -> None:
         self.wake.set()
@@ -162,7 +163,12 @@ class WorkerPool:
         while not self._stopping:
             self.wake.clear()
             room = limit - len(self._inflight)
-            claims = self.store.claim(room) if room >= step else []
+            try:
+                claims = self.store.claim(room) if room >= step else []
+            except Exception:  # noqa: BLE001 - a locked or failing database must not stop the server taking work
+                log.exception("claiming documents failed; trying again in 1 s")
+                await asyncio.sleep(1.0)
+                continue
             for claim in claims:
                 task = asyncio.create_task(self._one(claim))
                 self._inflight.add(task)
@@ -196,8 +202,15 @@ class WorkerPool:
             self._flush_timer.cancel()
             self._flush_timer = None
         batch, self._finished = self._finished, []
-        if batch:
+        if not batch:
+            return
+        try:
             self.store.complete_many(batch)
+        except Exception:  # noqa: BLE001 - keep the results and try again; never drop finished work
+            log.exception("storing %d results failed; trying again in 1 s", len(batch))
+            self._finished = batch + self._finished
+            if not self._stopping:
+                self._flush_timer = asyncio.get_running_loop().call_later(1.0, self.flush)
 
     async def stop(self, grace_s: float) -> None:
         """Stop claiming; let in-flight documents finish within `grace_s`; the rest stay queued."""
@@ -212,3 +225,9 @@ class WorkerPool:
             await asyncio.gather(*running, return_exceptions=True)
         self.flush()
         self.store.requeue()
+
+
+def _log_if_failed(task: asyncio.Task[None]) -> None:
+    """The claim loop ends only on stop; if it ever dies, say so instead of going quiet."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the job worker loop stopped", exc_info=task.exception())

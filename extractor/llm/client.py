@@ -112,7 +112,7 @@ class LLMConfig:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES and self.mode != "auto":
-            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: auto, {', '.join(MODES)}")
+            raise ConfigError(f"unknown LLM mode {self.mode!r}; use one of: auto, {', '.join(MODES)}", field="mode")
         if self.idle_timeout_s <= 0 or self.deadline_s <= 0:
             raise ConfigError("the idle timeout and the deadline must be > 0 seconds")
         if self.max_attempts < 1 or self.max_reasks < 0:

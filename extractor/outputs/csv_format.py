@@ -53,7 +53,7 @@ def _cell(value: Any, guard: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = join_list(value) if isinstance(value, list) else str(value)
-    if guard and text.startswith(FORMULA_STARTS):
+    if guard and isinstance(value, (str, list)) and text.startswith(FORMULA_STARTS):  # text, not a number
         return "'" + text  # shown as text by Excel, LibreOffice and Google Sheets
     return text
 

@@ -20,7 +20,9 @@ __all__ = ["PLACEHOLDER_RE", "looks_like_title", "read_titles", "title_value"]
 
 # A registry's own name printed above the record ("... Clinical Trials Registry", "Search Portal").
 _BANNER_RE = re.compile(r"\bclinical trials? regist(?:ry|er)\b|\bsearch portal\b|\bregistry platform\b|"
-                        r"\bcookies?\b|\bjavascript\b|\bthis (?:site|website|page) uses\b",
+                        r"\b(?:uses?|accept|allow|enable|manage) (?:all )?(?:cookies|javascript)\b|"
+                        r"\bcookies? (?:policy|settings|preferences|consent)\b|\bjavascript (?:is )?(?:disabled|required)\b|"
+                        r"\bthis (?:site|website|page) uses\b",
                         re.IGNORECASE)
 # Words that name a site or its owner, not a trial: a masthead paragraph holding one is chrome.
 _SITE_RE = re.compile(r"\b(?:regist(?:er|ry|ro|re)|registration platform|portal|archive|database|"
@@ -43,10 +45,10 @@ _ROW_KEYS = frozenset({"lead_sponsor", "sponsors", "collaborators", "responsible
                        "secondary_ids", "overall_status", "recruitment_status", "first_posted_date",
                        "last_update_date", "start_date", "completion_date", "primary_completion_date",
                        "contacts", "sex", "enrollment", "study_type", "locations"})
-_GENERIC = frozenset({"title"})
+_GENERIC = frozenset({"title"})  # a bare "Title" label: also a person's title in a contact card
 # A placeholder that sends the reader to another field ("See Detailed Description"): never a value.
 PLACEHOLDER_RE = re.compile(r"^(?:please\s+)?(?:see|refer\s+to|as\s+per|same\s+as|click\s+(?:here|to))\b.{0,40}$",
-                            re.IGNORECASE)  # a bare "Title" label: also a person's title in a contact card
+                            re.IGNORECASE)
 
 
 def looks_like_title(text: str) -> bool:

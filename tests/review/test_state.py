@@ -58,3 +58,21 @@ def test_a_document_without_a_record_is_an_error_row() -> None:
     state = current_state(DocumentView("x", "x.txt", "", bad), [])
     assert state.record is None and state.error == bad["error"]
     assert entry_flags(DocumentEntry("x", "x.txt", bad)) == {"DOCUMENT_ERROR": []}
+
+
+def test_ids_that_make_the_same_file_name_or_clash_with_a_renamed_duplicate_stay_apart() -> None:
+    from review.sources import unique_id
+
+    seen: dict[str, int] = {}
+    assert [unique_id(d, seen) for d in ("dup~2", "dup", "dup", "dup")] == ["dup~2", "dup", "dup~3", "dup~4"]
+    seen = {}
+    named = [unique_id(d, seen) for d in ("dup", "dup", "dup~2")]
+    assert len(set(named)) == 3 and named[:2] == ["dup", "dup~2"]
+
+
+def test_gold_files_keep_documents_whose_ids_make_the_same_file_name() -> None:
+    from review.gold import gold_files
+
+    states = [current_state(DocumentView(doc, f"{doc}.txt", TEXT, {**line(), "id": doc}), []) for doc in ("a/b", "a b")]
+    files = gold_files(states)
+    assert len([name for name in files if name.startswith("records/")]) == 2 and "records/a_b.json" in files

@@ -219,3 +219,18 @@ def test_llm_backend_through_the_service_against_a_faulty_fake_server(
         asyncio.run(go(server.base_url))
     blob = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert secret.encode() not in blob
+
+
+def test_a_bad_extraction_choice_is_a_422_naming_its_field_before_any_work(tmp_path: Path) -> None:
+    async def go() -> None:
+        async with client(config(tmp_path)) as c:
+            for query, field in (("prompt_version=../../etc/passwd.toml", "prompt_version"),
+                                 ("prompt_version=v999", "prompt_version"),
+                                 ("backend=llm&mode=bogus", "mode")):
+                for method, url, kw in (("POST", "/v1/extract", {"json": {"text": page(1)}}),
+                                        ("POST", "/v1/jobs", {"content": ndjson(2), "headers": {**A, **NDJSON}})):
+                    r = await c.request(method, f"{url}?{query}", headers=kw.pop("headers", A), **kw)
+                    assert r.status_code == 422, (url, query, r.text)
+                    assert r.json()["detail"][0]["loc"] == ["query", field], r.text
+            assert (await c.get("/v1/jobs", headers=A)).json() == []  # nothing was queued
+    run(go)

@@ -58,6 +58,12 @@ def test_extract_with_a_format_returns_that_text(tmp_path: Path) -> None:
             assert jl.text.endswith("\n") and json.loads(jl.text)["record"] == line["record"]
             binary = await c.post("/v1/extract?format=csv", files={"file": ("x.txt", b"\x00\x01" * 50)}, headers=A)
             assert binary.status_code == 200 and "BINARY_INPUT" in binary.text  # an error row, not a 500
+            evil = {"id": "p1", "text": page(1) + '\nConditions: =HYPERLINK("http://x.example","Asthma")\n'}
+            plain = await c.post("/v1/extract?format=csv", json=evil, headers=A)
+            assert any(cell.startswith("=HYPERLINK") for row in csv.reader(io.StringIO(plain.text)) for cell in row)
+            guarded = await c.post("/v1/extract?format=csv&formula_guard=true", json=evil, headers=A)
+            cells = [cell for row in csv.reader(io.StringIO(guarded.text)) for cell in row]
+            assert "'=HYPERLINK(\"http://x.example\",\"Asthma\")" in cells and not any(c.startswith("=") for c in cells)
             bad = await c.post("/v1/extract?format=pdf", json={"text": page(1)}, headers=A)
             assert bad.status_code == 422 and "format" in json.dumps(bad.json())
     asyncio.run(go())
