@@ -26,7 +26,7 @@ from extractor.errors import (
     InputTooLargeError,
 )
 
-__all__ = ["DEFAULT_MAX_BYTES", "Document", "Source", "decode_bytes", "html_to_text", "load_documents",
+__all__ = ["DEFAULT_MAX_BYTES", "Document", "Source", "decode_bytes", "html_to_text", "is_html", "load_documents",
            "plan_sources", "read_source"]
 
 DEFAULT_MAX_BYTES = 2_000_000
@@ -88,7 +88,7 @@ def read_source(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Docume
             with open(source.path, "rb") as fh:
                 raw = _read_capped(fh, max_bytes, source.path, os.fstat(fh.fileno()).st_size)
         text, warnings = decode_bytes(raw, source.path)
-        if _is_html(source.path, text):
+        if is_html(source.path, text):
             text = html_to_text(text)
         if not text.strip():
             raise EmptyInputError(f"{source.path} is empty (no text to extract from)")
@@ -143,7 +143,8 @@ def _text_or_binary(text: str, name: str) -> str:
     return text
 
 
-def _is_html(path: str, text: str) -> bool:
+def is_html(path: str, text: str) -> bool:
+    """An .html/.htm name, or text that opens as an HTML document: read through the HTML rendering."""
     if path.lower().endswith(_HTML_SUFFIXES):
         return True
     head = text[:1024].lstrip().lower()

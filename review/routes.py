@@ -209,10 +209,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
 
     @router.get("/api/jobs/{job}/export")
     def api_export(request: Request, job: str) -> Response:
-        who = who_of(request)
-        if who is None:
-            raise HTTPException(401, "sign in first")
-        job_of(job, who)
+        job_of(job, api_user(request))
         return Response(gold_zip(catalog, store, job), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="gold-{safe_name(job)}.zip"'})
 

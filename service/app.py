@@ -24,7 +24,7 @@ from extractor import Settings, document_error
 
 from extractor.errors import ConfigError, InputError, TrialxError
 from extractor.llm import list_prompts
-from extractor.inputs import decode_bytes, html_to_text
+from extractor.inputs import decode_bytes, html_to_text, is_html
 from service.auth import TokenRegistry
 from service.config import ServiceConfig, is_loopback
 from service.formats import OutputFormat, Reformatter, media_type
@@ -98,12 +98,6 @@ def _too_large(limit: int, what: str) -> JSONResponse:
     return JSONResponse({"detail": f"{what} larger than the limit of {limit} bytes"}, status_code=413)
 
 
-def _is_html(name: str, text: str) -> bool:
-    if name.lower().endswith((".html", ".htm")):
-        return True
-    return text[:1024].lstrip().lower().startswith(("<!doctype html", "<html"))
-
-
 def _prepare(doc_id: str, source: str, raw: bytes | str, limit: int) -> NewDocument:
     """Decode and de-HTML a document as `trialx extract` reads a file; unreadable -> its error line."""
     size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
@@ -115,7 +109,7 @@ def _prepare(doc_id: str, source: str, raw: bytes | str, limit: int) -> NewDocum
             raise InputError(f"{source}: empty document")
     except InputError as exc:
         return NewDocument(doc_id, source, "", document_error(doc_id, source, exc).model_dump(mode="json"))
-    if _is_html(source, text):
+    if is_html(source, text):
         text = html_to_text(text)
     return NewDocument(doc_id, source, text)
 
