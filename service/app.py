@@ -30,7 +30,7 @@ from service.config import ServiceConfig, is_loopback
 from service.formats import OutputFormat, Reformatter, media_type
 from service.metrics import Metrics
 from service.review import mount_service_review
-from service.store import FINISHED, JobInfo, JobStore, NewDocument
+from service.store import FINISHED, JobInfo, JobStore, NewDocument, QueueFull
 from service.worker import Extraction, WorkerPool, settings_key
 
 __all__ = ["create_app"]
@@ -292,7 +292,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
             raise RequestValidationError([{"loc": ["body"], "msg": "no documents", "type": "missing"}])
         if store.queue_depth() + len(docs) > config.max_queue:
             raise busy(f"the queue holds at most {config.max_queue} documents")
-        job = await asyncio.to_thread(store.create_job, who, docs, settings_key(settings))
+        try:  # checked again inside the insert's transaction: two uploads at once cannot both slip under
+            job = await asyncio.to_thread(store.create_job, who, docs, settings_key(settings),
+                                          max_unfinished=config.max_jobs_per_token, max_queue=config.max_queue)
+        except QueueFull as exc:
+            raise busy(str(exc)) from None
         app.state.pool.notify()
         return job_view(job)
 

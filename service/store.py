@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Claim", "Finished", "JobInfo", "JobStore", "NewDocument"]
+__all__ = ["Claim", "Finished", "JobInfo", "JobStore", "NewDocument", "QueueFull"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -79,6 +79,10 @@ class Claim:
     settings: dict[str, Any]
 
 
+class QueueFull(Exception):
+    """A job over the queue's or the token's limit: the API answers 429."""
+
+
 class JobStore:
     """One connection guarded by a lock: every call is a short transaction."""
 
@@ -103,14 +107,25 @@ class JobStore:
             return cur.rowcount
 
     # --- jobs ---------------------------------------------------------------------------
-    def create_job(self, owner: str, docs: Iterable[NewDocument], settings: dict[str, Any]) -> JobInfo:
-        """All documents of the job in ONE transaction."""
+    def create_job(self, owner: str, docs: Iterable[NewDocument], settings: dict[str, Any], *,
+                   max_unfinished: int | None = None, max_queue: int | None = None) -> JobInfo:
+        """All documents of the job in ONE transaction. The limits are checked inside it, so two
+        uploads at once cannot both slip under them; over a limit -> QueueFull, nothing stored."""
         job_id = uuid.uuid4().hex
         now = time.time()
+        docs = list(docs) if max_queue is not None else docs
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
+                if max_unfinished is not None and db.execute(
+                        "SELECT COUNT(*) FROM jobs WHERE owner=? AND state IN ('queued','running')",
+                        (owner,)).fetchone()[0] >= max_unfinished:
+                    raise QueueFull(f"at most {max_unfinished} unfinished jobs per token")
+                if max_queue is not None and db.execute(
+                        "SELECT COUNT(*) FROM documents WHERE state IN ('pending','running')").fetchone()[0] \
+                        + len(docs) > max_queue:  # type: ignore[arg-type]
+                    raise QueueFull(f"the queue holds at most {max_queue} documents")
                 total = done = failed = 0
                 for seq, doc in enumerate(docs, 1):
                     total = seq

@@ -56,3 +56,16 @@ def test_a_batch_of_results_is_stored_at_once_each_once(tmp_path: Path) -> None:
     assert store.complete_many([Finished(job.id, 4, "{}", failed=False)]) == 1
     info = store.get_job(job.id)
     assert info is not None and (info.state, info.done) == ("done", 4)
+
+
+def test_the_limits_hold_inside_the_insert_transaction(tmp_path: Path) -> None:
+    from service.store import QueueFull
+
+    store = JobStore(tmp_path / "s.sqlite")
+    store.create_job("alice", docs(3), {}, max_unfinished=2, max_queue=5)
+    with pytest.raises(QueueFull, match="at most 5 documents"):
+        store.create_job("bob", docs(3), {}, max_unfinished=2, max_queue=5)
+    store.create_job("alice", docs(2), {}, max_unfinished=2, max_queue=5)
+    with pytest.raises(QueueFull, match="unfinished jobs"):
+        store.create_job("alice", docs(0), {}, max_unfinished=2)
+    assert len(store.list_jobs("alice")) == 2 and store.list_jobs("bob") == [] and store.queue_depth() == 5
