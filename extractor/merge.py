@@ -1,11 +1,13 @@
-"""Merging the model's record with the rules': per-field provenance, and the text as referee.
+"""Merging the model's record with the rules', with per-field provenance and the text as referee.
 
-The rules read some fields reliably (ids, counts, dates and their types, enums, ages, sex,
-healthy volunteers); there a disagreement is an LLM_RULES_DISAGREE warning and the value the
-text supports wins (the rules' when both are supported), and a model value the text does not
-support is replaced by the rules' value or dropped to null. Elsewhere (titles, texts, lists of
-criteria, arms, outcomes, sponsors, locations) the model reads structure better, so its value
-is kept, but every part the text does not contain is flagged UNGROUNDED_VALUE on its own path.
+Where both read a field and disagree, the rules' value stands and the disagreement is an
+LLM_RULES_DISAGREE warning: always for lists and for RULES_FIRST fields (lead sponsor), and for
+any other field unless only the model's value is in the text. So an ungrounded model value never
+replaces a grounded rules value, and a tiny model's plausible but misplaced reads (the page's
+title as a condition, the site's name as the sponsor) never undo what the rules got right. The
+model fills what the rules left empty, value by value and item by item, only with what the text
+supports; a model value (or list item) found nowhere in the text is dropped and flagged
+UNGROUNDED_VALUE on its own path.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -25,9 +27,10 @@ from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import TrialRecord
 
-__all__ = ["RELIABLE_FIELDS", "merge", "llm_failed"]
+__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "merge", "llm_failed"]
 
-# Fields the rules read reliably: a disagreement there is worth a warning.
+# Fields the rules read reliably (ids, dates, enums, counts): documentation for callers; the merge
+# now treats every field alike (see the module docstring).
 RELIABLE_FIELDS = frozenset({
     "nct_id", "secondary_ids", "overall_status",
     "start_date", "start_date_type", "primary_completion_date", "primary_completion_date_type",
@@ -35,8 +38,9 @@ RELIABLE_FIELDS = frozenset({
     "study_type", "phases", "allocation", "intervention_model", "primary_purpose", "masking",
     "enrollment", "enrollment_type", "sex", "minimum_age", "maximum_age", "healthy_volunteers",
 })
-# Reliable fields that are lists: merged item by item (grounded model items, plus the rules' own).
-_RELIABLE_LISTS = frozenset({"secondary_ids", "phases"})
+# Scalars whose rules value stands against the model's even when only the model's is in the text:
+# a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
+RULES_FIRST = frozenset({"lead_sponsor"})
 
 
 def _empty(value: Any) -> bool:
@@ -118,20 +122,17 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES), "rules"
             continue
         l_ok, r_ok = _grounded(llm_ev, name, llm_idx), _grounded(rules_ev, name, rules_idx)
-        if name in _RELIABLE_LISTS:
-            values[name], provenance[name] = _merge_list(name, lv, rv, llm_ev, issues)
+        if isinstance(lv, list):
+            if _empty(rv):  # the model alone read this list: its items the text supports
+                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues)
+            else:  # the rules read it too: their list stands, the model's other items are reported
+                values[name], provenance[name] = _keep_rules_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
-        elif name in RELIABLE_FIELDS:
-            values[name], provenance[name] = _merge_reliable(name, lv, rv, l_ok, r_ok, issues)
-            origin[name] = "rules" if values[name] is rv else "llm"
-        elif not _empty(rv) and not l_ok and r_ok and not isinstance(lv, list):
-            # a free-text scalar the text does not support, where the rules read one it does
-            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
-                                message=f"{name}: model said {_show(lv)} (not in the text); kept the rules' {_show(rv)}"))
-            values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES, agreed=False), "rules"
+        elif _empty(rv):
+            values[name], provenance[name] = _model_alone(name, lv, l_ok, issues)
         else:
-            values[name] = lv
-            provenance[name] = Provenance(source=Source.LLM) if _empty(rv) else Provenance(source=Source.BOTH, agreed=False)
+            values[name], provenance[name] = _merge_scalar(name, lv, rv, l_ok, r_ok, issues)
+            origin[name] = "rules" if values[name] is rv else "llm"
 
     record = TrialRecord.model_validate(values)
     # where each kept value's evidence already is; anything new (or changed by validation) is grounded now
@@ -175,7 +176,7 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             ground_issues.append(gi_by_path[path])
     return ExtractionResult(
         id=rules.id, source=rules.source, backend="llm", record=record, evidence=evidence,
-        provenance=_leaf_provenance(record, rules_record, provenance),
+        provenance=_leaf_provenance(record, rules_record, llm, provenance),
         issues=run_checks(record) + issues + ground_issues, usage=rules.usage.model_copy(),
     )
 
@@ -209,18 +210,22 @@ def _filled(record: TrialRecord) -> list[tuple[str, Any]]:
     return list(filled_paths(record))
 
 
-def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, fields: dict[str, Provenance]) -> dict[str, Provenance]:
-    """Provenance per filled path (as the rules-only result has it); a list item the rules also
-    read is "both", agreed. Fields left empty keep their field-level entry when a source had a value."""
+def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, llm: TrialRecord,
+                     fields: dict[str, Provenance]) -> dict[str, Provenance]:
+    """Provenance per filled path (as the rules-only result has it); a list item both read is
+    "both", agreed. Fields left empty keep their field-level entry when a source had a value."""
     out: dict[str, Provenance] = {}
     for path, _ in filled_paths(record):
         name = re.split(r"[\[.]", path, maxsplit=1)[0]
         field = fields[name]
         m = re.match(rf"{name}\[(\d+)\]", path)
-        if m and field.source == Source.BOTH and field.agreed is False:
+        if m and field.agreed is False and field.source in (Source.BOTH, Source.RULES):
             item = getattr(record, name)[int(m[1])]
-            same = _norm(item) in _norm(getattr(rules_record, name))
-            out[path] = Provenance(source=Source.BOTH, agreed=True) if same else Provenance(source=Source.LLM, agreed=False)
+            other = llm if field.source == Source.RULES else rules_record
+            if _norm(item) in _norm(getattr(other, name)):
+                out[path] = Provenance(source=Source.BOTH, agreed=True)
+            else:
+                out[path] = Provenance(source=Source.RULES if field.source == Source.RULES else Source.LLM, agreed=False)
         else:
             out[path] = field
     for name, field in fields.items():
@@ -231,16 +236,28 @@ def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, fields: dic
     return out
 
 
-def _merge_reliable(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
-    if _empty(rv):
-        if l_ok:
-            return lv, Provenance(source=Source.LLM)
-        issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[name],
-                            message=f"{name}: model value {_show(lv)} is not in the text and the rules read none; dropped to null"))
-        return None, Provenance(source=Source.NONE)
-    keep_rules = r_ok or not l_ok
+def _model_alone(name: str, lv: Any, l_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
+    """A scalar only the model read: kept when the text supports it, else dropped to null."""
+    if l_ok:
+        return lv, Provenance(source=Source.LLM)
+    issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[name],
+                        message=f"{name}: model value {_show(lv)} is not in the text and the rules read none; dropped to null"))
+    return None, Provenance(source=Source.NONE)
+
+
+def _merge_scalar(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
+    """Both read the field and disagree: the rules' value stands unless only the model's is in the text
+    (never for RULES_FIRST fields, where the model's grounded guess is as often page chrome)."""
+    keep_rules = r_ok or not l_ok or name in RULES_FIRST
     kept = rv if keep_rules else lv
-    why = "grounded in the text" if (r_ok if keep_rules else l_ok) else "neither is in the text; the rules' read is kept"
+    if not keep_rules:
+        why = "grounded in the text"
+    elif r_ok:
+        why = "the rules' read is grounded in the text"
+    elif l_ok:
+        why = f"{name} is read by the rules first"
+    else:
+        why = "neither is in the text; the rules' read is kept"
     issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                         message=f"{name}: model said {_show(lv)}, rules read {_show(rv)}; kept {_show(kept)} ({why})"))
     if not l_ok:
@@ -249,23 +266,46 @@ def _merge_reliable(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues:
     return kept, Provenance(source=Source.RULES if keep_rules else Source.LLM, agreed=False)
 
 
-def _merge_list(name: str, lv: list[Any], rv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue]) -> tuple[list[Any], Provenance]:
-    """Model items the text supports, in the model's order, then the rules' items it missed."""
+def _item_grounded(name: str, i: int, llm_ev: dict[str, Evidence]) -> bool:
+    """Every filled leaf of the model's item `name[i]` is in the text (an item with none is kept)."""
+    prefix = f"{name}[{i}]"
+    paths = [p for p in llm_ev if p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")]
+    return all(llm_ev[p].status != MatchStatus.NONE for p in paths)
+
+
+def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue]) -> tuple[list[Any], Provenance]:
+    """A list only the model read: its items the text supports, in its order; the others dropped."""
     kept: list[Any] = []
     for i, item in enumerate(lv):
-        ev = llm_ev.get(f"{name}[{i}]")
-        if ev is not None and ev.status == MatchStatus.NONE and _norm(item) not in _norm(rv):
+        if _item_grounded(name, i, llm_ev):
+            kept.append(item)
+        else:
             issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[f"{name}[{i}]"],
                                 message=f"{name}[{i}]: model value {_show(item)} is not in the text; dropped"))
-            continue
-        kept.append(item)
-    for item in rv:
-        if _norm(item) not in _norm(kept):
-            kept.append(item)
-    if _norm(kept) != _norm(lv):
-        issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
-                            message=f"{name}: model said {_show(lv)}, rules read {_show(rv)}; kept {_show(kept)}"))
-    return kept, Provenance(source=Source.BOTH, agreed=_norm(kept) == _norm(lv) == _norm(rv))
+    return kept, Provenance(source=Source.LLM) if kept else Provenance(source=Source.NONE)
+
+
+def _keep_rules_list(name: str, lv: list[Any], rv: list[Any], llm_ev: dict[str, Evidence],
+                     issues: list[Issue]) -> tuple[list[Any], Provenance]:
+    """Both read the list and disagree: the rules' list stands; the model's items it lacks are named
+    in an LLM_RULES_DISAGREE warning (and each one the text does not contain in an UNGROUNDED_VALUE)."""
+    theirs = _norm(rv)
+    others = [(i, item) for i, item in enumerate(lv) if _norm(item) not in theirs]
+    for i, item in others:
+        if not _item_grounded(name, i, llm_ev):
+            issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[f"{name}[{i}]"],
+                                message=f"{name}[{i}]: model value {_show(item)} is not in the text; dropped"))
+    missed = [item for item in rv if _norm(item) not in _norm(lv)]
+    parts = []
+    if others:
+        parts.append(f"model also said {_show([item for _, item in others])}")
+    if missed:
+        parts.append(f"model missed {len(missed)} of the rules' {len(rv)} item(s)")
+    if not parts:
+        parts.append("same items in another order")
+    issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                        message=f"{name}: {'; '.join(parts)}; kept the rules' {len(rv)} item(s)"))
+    return list(rv), Provenance(source=Source.RULES, agreed=False)
 
 
 def llm_failed(rules: ExtractionResult, exc: TrialxError, usage: Usage, *, checked: bool = True) -> ExtractionResult:

@@ -134,3 +134,29 @@ def test_auto_uses_the_model_when_a_base_url_is_configured(
     result = json.loads(out)
     assert code == 0 and result["backend"] == "llm"
     assert result["provenance"]["nct_id"]["source"] == "both" and result["provenance"]["nct_id"]["agreed"] is True
+
+
+def test_a_model_that_misreads_the_page_never_undoes_the_rules(
+    pages: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small model's typical answer: the title as the sponsor, a list cut short, an invented
+    date. The merged result keeps every value the rules read and says where the model disagreed."""
+    def misreading(request: dict[str, Any]) -> dict[str, Any]:
+        answer = rules_answer(request)
+        answer["lead_sponsor"] = answer["brief_title"]
+        answer["inclusion_criteria"] = answer["inclusion_criteria"][:1]
+        answer["completion_date"] = "2031-01"
+        return answer
+
+    with FakeOpenAI(misreading) as server:
+        code, out, _ = extract([str(pages), "--backend", "llm", "--base-url", server.base_url, "--no-cache"], capsys)
+    assert code == 0
+    for result, (title, nct, n, sponsor) in zip([json.loads(line) for line in out.splitlines()], TRIALS):
+        record = result["record"]
+        assert result["backend"] == "llm" and record["nct_id"] == nct and record["enrollment"] == n
+        assert record["lead_sponsor"] == sponsor and len(record["inclusion_criteria"]) == 2
+        assert record["completion_date"] is None
+        flagged = {p for i in result["issues"] if i["code"] == "LLM_RULES_DISAGREE" for p in i["paths"]}
+        assert {"lead_sponsor", "inclusion_criteria"} <= flagged
+        assert any(i["code"] == "UNGROUNDED_VALUE" and i["paths"] == ["completion_date"] for i in result["issues"])
+        assert result["provenance"]["brief_title"]["source"] == "both"
