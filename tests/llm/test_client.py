@@ -490,3 +490,30 @@ def test_a_fixed_mode_does_not_fall_back() -> None:
     with FakeOpenAI(fixed_responder(GOOD), unsupported=("tools",)) as srv:
         result = run(srv, mode="tools")
     assert "LLM_FAILED" in codes(result) and "400" in failure(result)
+
+
+def test_a_stepwise_plan_survives_one_step_that_keeps_answering_badly() -> None:
+    """A small model echoing the schema in one step (as Qwen 0.5B did in md_json mode): that step's
+    fields stay empty and are named in an LLM_STEP_FAILED warning; the other steps' values count."""
+    from extractor.llm.prompts import load_prompt
+
+    design = next(s for s in load_prompt("v4").steps if s.name == "design").instruction
+
+    def responder(request: dict[str, Any]) -> dict[str, Any]:
+        if design in json.dumps(request["messages"]):
+            return {"enrollment": {"minimum": 0, "type": "integer"}}
+        return {k: v for k, v in GOOD.items() if k not in ("quotes", "enrollment", "enrollment_type")}
+
+    with FakeOpenAI(responder) as srv:
+        result = run(srv, rules=rules_result(nct_id="NCT01234567", enrollment=120), mode="md_json", prompt_version="v4")
+    assert "LLM_FAILED" not in codes(result) and result.backend == "llm"
+    step_failed = [i.message for i in result.issues if i.code == "LLM_STEP_FAILED"]
+    assert len(step_failed) == 1 and step_failed[0].startswith("model step design:")
+    assert result.record.enrollment == 120 and result.provenance["enrollment"].source.value == "rules"
+    assert result.record.lead_sponsor == "Acme Pharma" and result.provenance["lead_sponsor"].source.value == "llm"
+
+
+def test_a_stepwise_plan_whose_every_step_fails_is_llm_failed() -> None:
+    with FakeOpenAI(fixed_responder({"enrollment": {"type": "integer"}})) as srv:
+        result = run(srv, mode="md_json", prompt_version="v4")
+    assert "LLM_FAILED" in codes(result) and "LLM_BAD_RESPONSE" in failure(result)
