@@ -66,6 +66,10 @@ def pages(tmp_path: Path) -> Path:
 
 
 def extract(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`trialx extract ARGV`, with `--prompt v3` (one request per page: the counts here rely on it)
+    unless ARGV names a prompt."""
+    if "--prompt" not in argv:
+        argv = [*argv, "--prompt", "v3"]
     with pytest.raises(SystemExit) as exit_info:
         run(["extract", *argv])
     out, err = capsys.readouterr()
@@ -160,3 +164,22 @@ def test_a_model_that_misreads_the_page_never_undoes_the_rules(
         assert {"lead_sponsor", "inclusion_criteria"} <= flagged
         assert any(i["code"] == "UNGROUNDED_VALUE" and i["paths"] == ["completion_date"] for i in result["issues"])
         assert result["provenance"]["brief_title"]["source"] == "both"
+
+
+def test_the_default_prompt_asks_in_steps(pages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No --prompt: v4, one bounded request per group of fields, merged with the rules."""
+    from extractor.llm.prompts import load_prompt
+
+    steps = load_prompt("v4").steps
+    with FakeOpenAI(rules_answer) as server:
+        with pytest.raises(SystemExit) as exit_info:
+            run(["extract", str(pages / "p0.txt"), "--base-url", server.base_url, "--model", "fake-1", "--no-cache"])
+        out, _ = capsys.readouterr()
+        bodies = [r.body for r in server.requests]
+    assert exit_info.value.code in (0, None)
+    result = json.loads(out)
+    assert result["backend"] == "llm" and result["usage"]["prompt_version"] == "v4"
+    assert len(bodies) == len(steps) == result["usage"]["requests"]
+    assert sorted(b["max_tokens"] for b in bodies) == sorted(s.max_tokens for s in steps)
+    assert {p["source"] for p in result["provenance"].values()} <= {"both", "llm", "rules", "none"}
+    assert "LLM_FAILED" not in [i["code"] for i in result["issues"]]
