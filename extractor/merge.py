@@ -7,7 +7,9 @@ replaces a grounded rules value, and a tiny model's plausible but misplaced read
 title as a condition, the site's name as the sponsor) never undo what the rules got right. The
 model fills what the rules left empty, value by value and item by item, only with what the text
 supports; a model value (or list item) found nowhere in the text is dropped and flagged
-UNGROUNDED_VALUE on its own path.
+UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
+field (a purpose inferred from the description, the site's name glued to the title) is dropped and
+flagged LLM_RULES_DISAGREE.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -103,6 +105,7 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
     own_ev, own_gi = _ground_fields(llm, [n for n in fields if n not in same], text)
     llm_ev = {**{p: e for p, e in rules_ev.items() if _field_of(p) in same}, **own_ev}
     rules_idx, llm_idx = _by_field(rules_ev), _by_field(llm_ev)
+    spans = _spans(rules_ev)
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
@@ -128,6 +131,11 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             else:  # the rules read it too: their list stands, the model's other items are reported
                 values[name], provenance[name] = _keep_rules_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
+        elif _empty(rv) and (other := _misplaced(name, llm_idx.get(name, []), llm_ev, spans)) is not None:
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                                message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
+                                        f"{other}; the rules read no {name}, so none is kept"))
+            values[name], provenance[name] = None, Provenance(source=Source.NONE)
         elif _empty(rv):
             values[name], provenance[name] = _model_alone(name, lv, l_ok, issues)
         else:
@@ -179,6 +187,34 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
         provenance=_leaf_provenance(record, rules_record, llm, provenance),
         issues=run_checks(record) + issues + ground_issues, usage=rules.usage.model_copy(),
     )
+
+
+# Scalars that may sit inside another field's text on a correct page (an acronym in its title).
+_MAY_NEST = frozenset({"acronym"})
+
+
+def _spans(evidence: dict[str, Evidence]) -> list[tuple[str, int, int]]:
+    """(field, start, end) of every value the rules found in the text."""
+    return [(_field_of(p), e.start, e.end) for p, e in evidence.items()
+            if e.status != MatchStatus.NONE and e.start is not None and e.end is not None and e.end > e.start]
+
+
+def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: list[tuple[str, int, int]]) -> str | None:
+    """The rules' field whose text a model scalar was read from, when the rules read none for `name`:
+    its evidence lies inside a span the rules read as another field (a coded value inferred from a
+    description, "treatment" in prose as the primary purpose) or swallows one whole (the site's
+    name and the title as the official title). None when the value stands on text of its own."""
+    if name in _MAY_NEST or len(paths) != 1:
+        return None
+    ev = llm_ev[paths[0]]
+    if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None:
+        return None
+    for other, start, end in spans:
+        if other == name or other in _MAY_NEST:
+            continue
+        if start <= ev.start and ev.end <= end or ev.start <= start and end <= ev.end:
+            return other
+    return None
 
 
 def _field_of(path: str) -> str:

@@ -441,3 +441,21 @@ def test_ungrounded_free_text_without_rules_is_dropped() -> None:
     assert result.record.why_stopped is None and "UNGROUNDED_VALUE" in issue_codes(result, "why_stopped")
     assert result.record.brief_title == "Aspirin After Knee Surgery"
     assert result.provenance["brief_title"].source.value == "llm"
+
+
+def test_a_value_read_from_another_fields_text_is_not_taken_where_the_rules_read_none() -> None:
+    from extractor import extract_rules_result
+
+    page = CHROME_PAGE + "\nBrief Summary\nAspirin is given as a treatment after surgery to prevent clots.\n"
+    ruled = extract_rules_result("c", "c.txt", page)
+    assert ruled.record.brief_summary and ruled.record.primary_purpose is None and ruled.record.official_title is None
+    misread = TrialRecord.model_validate({
+        **ruled.record.model_dump(mode="json"),
+        "primary_purpose": "TREATMENT",  # the word "treatment" in the summary
+        "official_title": "TrialPortal\n\nAspirin After Knee Surgery in Older Adults",  # chrome + the title
+        "acronym": "Aspirin",  # an acronym may sit inside the title: not this guard's business
+    })
+    result = merge(misread, ruled, page)
+    assert result.record.primary_purpose is None and result.record.official_title is None
+    assert {"LLM_RULES_DISAGREE"} <= issue_codes(result, "primary_purpose") & issue_codes(result, "official_title")
+    assert result.record.acronym == "Aspirin"
