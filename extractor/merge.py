@@ -29,10 +29,9 @@ from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import TrialRecord
 
-__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "merge", "llm_failed"]
+__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
-# Fields the rules read reliably (ids, dates, enums, counts): documentation for callers; the merge
-# now treats every field alike (see the module docstring).
+# Fields the rules read reliably (ids, dates, enums, counts).
 RELIABLE_FIELDS = frozenset({
     "nct_id", "secondary_ids", "overall_status",
     "start_date", "start_date_type", "primary_completion_date", "primary_completion_date_type",
@@ -40,6 +39,14 @@ RELIABLE_FIELDS = frozenset({
     "study_type", "phases", "allocation", "intervention_model", "primary_purpose", "masking",
     "enrollment", "enrollment_type", "sex", "minimum_age", "maximum_age", "healthy_volunteers",
 })
+# Where the rules read a page's layout (at least UNDERSTOOD_AT of the fields they read reliably),
+# their silence on these fields means the page does not state them: a model value there is a
+# guess from elsewhere on the page ("Hepatocellular Carcinoma" from a list of related studies as a
+# condition, "treatment" in prose as the purpose), reported and not kept. On a page the rules
+# could not read, the model fills them as any other field.
+SILENCE_COUNTS = RELIABLE_FIELDS | {"conditions", "keywords"}
+UNDERSTOOD_AT = 6
+
 # Scalars whose rules value stands against the model's even when only the model's is in the text:
 # a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
 RULES_FIRST = frozenset({"lead_sponsor"})
@@ -106,6 +113,7 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
     llm_ev = {**{p: e for p, e in rules_ev.items() if _field_of(p) in same}, **own_ev}
     rules_idx, llm_idx = _by_field(rules_ev), _by_field(llm_ev)
     spans = _spans(rules_ev)
+    understood = sum(not _empty(getattr(rules_record, n)) for n in RELIABLE_FIELDS) >= UNDERSTOOD_AT
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
@@ -125,13 +133,18 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES), "rules"
             continue
         l_ok, r_ok = _grounded(llm_ev, name, llm_idx), _grounded(rules_ev, name, rules_idx)
-        if isinstance(lv, list):
+        if isinstance(lv, list) and not (_empty(rv) and understood and name in SILENCE_COUNTS):
             if _empty(rv):  # the model alone read this list: its items the text supports
-                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues)
+                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues, spans, text)
             else:  # the rules read it too: their list stands, the model's other items are reported
                 values[name], provenance[name] = _keep_rules_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
-        elif _empty(rv) and (other := _misplaced(name, llm_idx.get(name, []), llm_ev, spans)) is not None:
+        elif _empty(rv) and understood and name in SILENCE_COUNTS and (l_ok or isinstance(lv, list)):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                                message=f"{name}: model said {_show(lv)}; the rules read this page's layout and "
+                                        f"found no {name} on it, so none is kept"))
+            values[name], provenance[name] = (None if not isinstance(lv, list) else []), Provenance(source=Source.NONE)
+        elif _empty(rv) and not isinstance(lv, list) and (other := _misplaced(name, llm_idx.get(name, []), llm_ev, spans, text)) is not None:
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                                 message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
                                         f"{other}; the rules read no {name}, so none is kept"))
@@ -199,21 +212,37 @@ def _spans(evidence: dict[str, Evidence]) -> list[tuple[str, int, int]]:
             if e.status != MatchStatus.NONE and e.start is not None and e.end is not None and e.end > e.start]
 
 
-def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: list[tuple[str, int, int]]) -> str | None:
-    """The rules' field whose text a model scalar was read from, when the rules read none for `name`:
-    its evidence lies inside a span the rules read as another field (a coded value inferred from a
-    description, "treatment" in prose as the primary purpose) or swallows one whole (the site's
-    name and the title as the official title). None when the value stands on text of its own."""
-    if name in _MAY_NEST or len(paths) != 1:
+def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: list[tuple[str, int, int]],
+               text: str) -> str | None:
+    """The rules' field whose text a model value was read from, when the rules read none for `name`:
+    every place the text has it lies inside a span the rules read as another field (a coded value
+    inferred from a description, "treatment" in prose as the primary purpose, an outcome made of
+    words from the eligibility criteria), or it swallows such a span whole (the site's name glued to
+    the title as the official title). For a list item (several paths), any such leaf. None when
+    the value stands on text of its own somewhere."""
+    if name in _MAY_NEST:
         return None
-    ev = llm_ev[paths[0]]
-    if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None:
-        return None
-    for other, start, end in spans:
-        if other == name or other in _MAY_NEST:
+    folded = text.lower()
+    for path in paths:
+        ev = llm_ev[path]
+        if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None or ev.end <= ev.start:
             continue
-        if start <= ev.start and ev.end <= end or ev.start <= start and end <= ev.end:
-            return other
+        others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
+        for other, a, b in others:
+            if ev.start <= a and b <= ev.end and (ev.start, ev.end) != (a, b):
+                return other
+        quote = folded[ev.start:ev.end]
+        homes: list[str] = []
+        at = folded.find(quote)
+        while at != -1:
+            home = next((f for f, a, b in others if a <= at and at + len(quote) <= b), None)
+            if home is None:
+                break  # found on text of its own
+            homes.append(home)
+            at = folded.find(quote, at + 1)
+        else:
+            if homes:
+                return homes[0]
     return None
 
 
@@ -309,15 +338,23 @@ def _item_grounded(name: str, i: int, llm_ev: dict[str, Evidence]) -> bool:
     return all(llm_ev[p].status != MatchStatus.NONE for p in paths)
 
 
-def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue]) -> tuple[list[Any], Provenance]:
-    """A list only the model read: its items the text supports, in its order; the others dropped."""
+def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue],
+                 spans: list[tuple[str, int, int]], text: str) -> tuple[list[Any], Provenance]:
+    """A list only the model read: its items the text supports, in its order, unless read from the
+    text the rules read as another field; the others dropped."""
     kept: list[Any] = []
     for i, item in enumerate(lv):
-        if _item_grounded(name, i, llm_ev):
-            kept.append(item)
+        prefix = f"{name}[{i}]"
+        leaves = [p for p in llm_ev if p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")]
+        if not _item_grounded(name, i, llm_ev):
+            issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} is not in the text; dropped"))
+        elif (other := _misplaced(name, leaves, llm_ev, spans, text)) is not None:
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
+                                        f"{other}; dropped"))
         else:
-            issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[f"{name}[{i}]"],
-                                message=f"{name}[{i}]: model value {_show(item)} is not in the text; dropped"))
+            kept.append(item)
     return kept, Provenance(source=Source.LLM) if kept else Provenance(source=Source.NONE)
 
 

@@ -459,3 +459,18 @@ def test_a_value_read_from_another_fields_text_is_not_taken_where_the_rules_read
     assert result.record.primary_purpose is None and result.record.official_title is None
     assert {"LLM_RULES_DISAGREE"} <= issue_codes(result, "primary_purpose") & issue_codes(result, "official_title")
     assert result.record.acronym == "Aspirin"
+
+
+def test_where_the_rules_read_the_layout_their_silence_counts_and_elsewhere_the_model_fills() -> None:
+    from extractor import extract_rules_result
+
+    text, truth = PAGES[0]
+    ruled = extract_rules_result("p0", "p0.txt", text)
+    guess = TrialRecord.model_validate({**ruled.record.model_dump(mode="json"), "keywords": ["Vitamin D"],
+                                        "primary_purpose": "PREVENTION" if ruled.record.primary_purpose is None else None})
+    result = merge(guess, ruled, text)
+    assert result.record.keywords == [] and "LLM_RULES_DISAGREE" in issue_codes(result, "keywords")
+    assert result.record.primary_purpose == ruled.record.primary_purpose
+    # the same guesses with nothing from the rules (a layout they cannot read): grounded, kept
+    alone = merge(TrialRecord(keywords=["Vitamin D"], brief_title=truth["brief_title"]), rules(), text)
+    assert alone.record.keywords == ["Vitamin D"]
