@@ -6,10 +6,10 @@
 1. The model alone: each gold source's model record is read back from the response cache (the
    same key the eval used; a miss is skipped, never sent), grounded, and written as a run
    directory, scored like any run (`trialx compare RULES MODEL_ALONE` works on it).
-2. The guard: per document and field scored in both, of the model's values that are wrong
-   against gold, how many the merge corrected (merged right) or flagged (an LLM_RULES_DISAGREE /
-   UNGROUNDED_VALUE / LLM_STEP_FAILED warning names the field); of its right values, how many
-   the merge flagged or overrode (merged wrong). Printed as JSON and written to OUT/guard.json.
+2. The guard: per document and field scored in both, of the model's values that are wrong or
+   extra against gold, how many the merge corrected (merged right) or only flagged (an
+   LLM_RULES_DISAGREE / UNGROUNDED_VALUE warning names the field); of its right values, how many
+   the merge flagged or overrode (merged wrong); of the fields it missed, how many the rules filled. Printed as JSON and written to OUT/guard.json.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def flagged_fields(run_dir: Path) -> dict[str, set[str]]:
 def guard(alone: Path, merged: Path) -> dict[str, Any]:
     a, m, flags = statuses(alone), statuses(merged), flagged_fields(merged)
     wrong = {"n": 0, "corrected": 0, "flagged_only": 0, "kept_unflagged": 0}
+    missing = {"n": 0, "filled_by_rules": 0}
     right = {"n": 0, "kept_quietly": 0, "flagged": 0, "overridden": 0}
     for doc_id, fields in a.items():
         for name, status in fields.items():
@@ -89,9 +90,10 @@ def guard(alone: Path, merged: Path) -> dict[str, Any]:
                     right["flagged"] += 1
                 else:
                     right["kept_quietly"] += 1
-            elif status in ("wrong", "extra", "missing"):
-                if status == "missing" and m.get(doc_id, {}).get(name) == "missing":
-                    continue  # the model said nothing and neither did the merge: no model value to guard
+            elif status == "missing":
+                missing["n"] += 1
+                missing["filled_by_rules"] += merged_ok
+            elif status in ("wrong", "extra"):
                 wrong["n"] += 1
                 if merged_ok:
                     wrong["corrected"] += 1
@@ -99,7 +101,7 @@ def guard(alone: Path, merged: Path) -> dict[str, Any]:
                     wrong["flagged_only"] += 1
                 else:
                     wrong["kept_unflagged"] += 1
-    return {"model_wrong_or_missing": wrong, "model_right": right}
+    return {"model_wrong_or_extra": wrong, "model_missing": missing, "model_right": right}
 
 
 def main(argv: list[str] | None = None) -> int:
