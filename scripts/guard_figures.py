@@ -80,7 +80,8 @@ def guard(alone: Path, merged: Path) -> dict[str, Any]:
     right = {"n": 0, "kept_quietly": 0, "flagged": 0, "overridden": 0}
     for doc_id, fields in a.items():
         for name, status in fields.items():
-            merged_ok = m.get(doc_id, {}).get(name) == "correct"
+            # a field the merged record leaves empty where gold has none is not scored: right
+            merged_ok = m.get(doc_id, {}).get(name, "correct") == "correct"
             flagged = name in flags.get(doc_id, set())
             if status == "correct":
                 right["n"] += 1
