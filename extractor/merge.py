@@ -1,11 +1,15 @@
-"""Merging the model's record with the rules': per-field provenance, and the text as referee.
+"""Merging the model's record with the rules', with per-field provenance and the text as referee.
 
-The rules read some fields reliably (ids, counts, dates and their types, enums, ages, sex,
-healthy volunteers); there a disagreement is an LLM_RULES_DISAGREE warning and the value the
-text supports wins (the rules' when both are supported), and a model value the text does not
-support is replaced by the rules' value or dropped to null. Elsewhere (titles, texts, lists of
-criteria, arms, outcomes, sponsors, locations) the model reads structure better, so its value
-is kept, but every part the text does not contain is flagged UNGROUNDED_VALUE on its own path.
+Where both read a field and disagree, the rules' value stands and the disagreement is an
+LLM_RULES_DISAGREE warning: always for lists and for RULES_FIRST fields (lead sponsor), and for
+any other field unless only the model's value is in the text. So an ungrounded model value never
+replaces a grounded rules value, and a tiny model's plausible but misplaced reads (the page's
+title as a condition, the site's name as the sponsor) never undo what the rules got right. The
+model fills what the rules left empty, value by value and item by item, only with what the text
+supports; a model value (or list item) found nowhere in the text is dropped and flagged
+UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
+field (a purpose inferred from the description, the site's name glued to the title) is dropped and
+flagged LLM_RULES_DISAGREE.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -25,9 +29,9 @@ from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import TrialRecord
 
-__all__ = ["RELIABLE_FIELDS", "merge", "llm_failed"]
+__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
-# Fields the rules read reliably: a disagreement there is worth a warning.
+# Fields the rules read reliably (ids, dates, enums, counts).
 RELIABLE_FIELDS = frozenset({
     "nct_id", "secondary_ids", "overall_status",
     "start_date", "start_date_type", "primary_completion_date", "primary_completion_date_type",
@@ -35,8 +39,17 @@ RELIABLE_FIELDS = frozenset({
     "study_type", "phases", "allocation", "intervention_model", "primary_purpose", "masking",
     "enrollment", "enrollment_type", "sex", "minimum_age", "maximum_age", "healthy_volunteers",
 })
-# Reliable fields that are lists: merged item by item (grounded model items, plus the rules' own).
-_RELIABLE_LISTS = frozenset({"secondary_ids", "phases"})
+# Where the rules read a page's layout (at least UNDERSTOOD_AT of the fields they read reliably),
+# their silence on these fields means the page does not state them: a model value there is a
+# guess from elsewhere on the page ("Hepatocellular Carcinoma" from a list of related studies as a
+# condition, "treatment" in prose as the purpose), reported and not kept. On a page the rules
+# could not read, the model fills them as any other field.
+SILENCE_COUNTS = RELIABLE_FIELDS | {"conditions", "keywords"}
+UNDERSTOOD_AT = 6
+
+# Scalars whose rules value stands against the model's even when only the model's is in the text:
+# a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
+RULES_FIRST = frozenset({"lead_sponsor"})
 
 
 def _empty(value: Any) -> bool:
@@ -99,6 +112,8 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
     own_ev, own_gi = _ground_fields(llm, [n for n in fields if n not in same], text)
     llm_ev = {**{p: e for p, e in rules_ev.items() if _field_of(p) in same}, **own_ev}
     rules_idx, llm_idx = _by_field(rules_ev), _by_field(llm_ev)
+    spans = _spans(rules_ev)
+    understood = sum(not _empty(getattr(rules_record, n)) for n in RELIABLE_FIELDS) >= UNDERSTOOD_AT
 
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
@@ -118,20 +133,27 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES), "rules"
             continue
         l_ok, r_ok = _grounded(llm_ev, name, llm_idx), _grounded(rules_ev, name, rules_idx)
-        if name in _RELIABLE_LISTS:
-            values[name], provenance[name] = _merge_list(name, lv, rv, llm_ev, issues)
+        if isinstance(lv, list) and not (_empty(rv) and understood and name in SILENCE_COUNTS):
+            if _empty(rv):  # the model alone read this list: its items the text supports
+                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues, spans, text)
+            else:  # the rules read it too: their list stands, the model's other items are reported
+                values[name], provenance[name] = _keep_rules_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
-        elif name in RELIABLE_FIELDS:
-            values[name], provenance[name] = _merge_reliable(name, lv, rv, l_ok, r_ok, issues)
-            origin[name] = "rules" if values[name] is rv else "llm"
-        elif not _empty(rv) and not l_ok and r_ok and not isinstance(lv, list):
-            # a free-text scalar the text does not support, where the rules read one it does
+        elif _empty(rv) and understood and name in SILENCE_COUNTS and (l_ok or isinstance(lv, list)):
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
-                                message=f"{name}: model said {_show(lv)} (not in the text); kept the rules' {_show(rv)}"))
-            values[name], provenance[name], origin[name] = rv, Provenance(source=Source.RULES, agreed=False), "rules"
+                                message=f"{name}: model said {_show(lv)}; the rules read this page's layout and "
+                                        f"found no {name} on it, so none is kept"))
+            values[name], provenance[name] = (None if not isinstance(lv, list) else []), Provenance(source=Source.NONE)
+        elif _empty(rv) and not isinstance(lv, list) and (other := _misplaced(name, llm_idx.get(name, []), llm_ev, spans, text)) is not None:
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                                message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
+                                        f"{other}; the rules read no {name}, so none is kept"))
+            values[name], provenance[name] = None, Provenance(source=Source.NONE)
+        elif _empty(rv):
+            values[name], provenance[name] = _model_alone(name, lv, l_ok, issues)
         else:
-            values[name] = lv
-            provenance[name] = Provenance(source=Source.LLM) if _empty(rv) else Provenance(source=Source.BOTH, agreed=False)
+            values[name], provenance[name] = _merge_scalar(name, lv, rv, l_ok, r_ok, issues)
+            origin[name] = "rules" if values[name] is rv else "llm"
 
     record = TrialRecord.model_validate(values)
     # where each kept value's evidence already is; anything new (or changed by validation) is grounded now
@@ -175,9 +197,53 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             ground_issues.append(gi_by_path[path])
     return ExtractionResult(
         id=rules.id, source=rules.source, backend="llm", record=record, evidence=evidence,
-        provenance=_leaf_provenance(record, rules_record, provenance),
+        provenance=_leaf_provenance(record, rules_record, llm, provenance),
         issues=run_checks(record) + issues + ground_issues, usage=rules.usage.model_copy(),
     )
+
+
+# Scalars that may sit inside another field's text on a correct page (an acronym in its title).
+_MAY_NEST = frozenset({"acronym"})
+
+
+def _spans(evidence: dict[str, Evidence]) -> list[tuple[str, int, int]]:
+    """(field, start, end) of every value the rules found in the text."""
+    return [(_field_of(p), e.start, e.end) for p, e in evidence.items()
+            if e.status != MatchStatus.NONE and e.start is not None and e.end is not None and e.end > e.start]
+
+
+def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: list[tuple[str, int, int]],
+               text: str) -> str | None:
+    """The rules' field whose text a model value was read from, when the rules read none for `name`:
+    every place the text has it lies inside a span the rules read as another field (a coded value
+    inferred from a description, "treatment" in prose as the primary purpose, an outcome made of
+    words from the eligibility criteria), or it swallows such a span whole (the site's name glued to
+    the title as the official title). For a list item (several paths), any such leaf. None when
+    the value stands on text of its own somewhere."""
+    if name in _MAY_NEST:
+        return None
+    folded = text.lower()
+    for path in paths:
+        ev = llm_ev[path]
+        if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None or ev.end <= ev.start:
+            continue
+        others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
+        for other, a, b in others:
+            if ev.start <= a and b <= ev.end and (ev.start, ev.end) != (a, b):
+                return other
+        quote = folded[ev.start:ev.end]
+        homes: list[str] = []
+        at = folded.find(quote)
+        while at != -1:
+            home = next((f for f, a, b in others if a <= at and at + len(quote) <= b), None)
+            if home is None:
+                break  # found on text of its own
+            homes.append(home)
+            at = folded.find(quote, at + 1)
+        else:
+            if homes:
+                return homes[0]
+    return None
 
 
 def _field_of(path: str) -> str:
@@ -209,18 +275,22 @@ def _filled(record: TrialRecord) -> list[tuple[str, Any]]:
     return list(filled_paths(record))
 
 
-def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, fields: dict[str, Provenance]) -> dict[str, Provenance]:
-    """Provenance per filled path (as the rules-only result has it); a list item the rules also
-    read is "both", agreed. Fields left empty keep their field-level entry when a source had a value."""
+def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, llm: TrialRecord,
+                     fields: dict[str, Provenance]) -> dict[str, Provenance]:
+    """Provenance per filled path (as the rules-only result has it); a list item both read is
+    "both", agreed. Fields left empty keep their field-level entry when a source had a value."""
     out: dict[str, Provenance] = {}
     for path, _ in filled_paths(record):
         name = re.split(r"[\[.]", path, maxsplit=1)[0]
         field = fields[name]
         m = re.match(rf"{name}\[(\d+)\]", path)
-        if m and field.source == Source.BOTH and field.agreed is False:
+        if m and field.agreed is False and field.source in (Source.BOTH, Source.RULES):
             item = getattr(record, name)[int(m[1])]
-            same = _norm(item) in _norm(getattr(rules_record, name))
-            out[path] = Provenance(source=Source.BOTH, agreed=True) if same else Provenance(source=Source.LLM, agreed=False)
+            other = llm if field.source == Source.RULES else rules_record
+            if _norm(item) in _norm(getattr(other, name)):
+                out[path] = Provenance(source=Source.BOTH, agreed=True)
+            else:
+                out[path] = Provenance(source=Source.RULES if field.source == Source.RULES else Source.LLM, agreed=False)
         else:
             out[path] = field
     for name, field in fields.items():
@@ -231,16 +301,28 @@ def _leaf_provenance(record: TrialRecord, rules_record: TrialRecord, fields: dic
     return out
 
 
-def _merge_reliable(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
-    if _empty(rv):
-        if l_ok:
-            return lv, Provenance(source=Source.LLM)
-        issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[name],
-                            message=f"{name}: model value {_show(lv)} is not in the text and the rules read none; dropped to null"))
-        return None, Provenance(source=Source.NONE)
-    keep_rules = r_ok or not l_ok
+def _model_alone(name: str, lv: Any, l_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
+    """A scalar only the model read: kept when the text supports it, else dropped to null."""
+    if l_ok:
+        return lv, Provenance(source=Source.LLM)
+    issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[name],
+                        message=f"{name}: model value {_show(lv)} is not in the text and the rules read none; dropped to null"))
+    return None, Provenance(source=Source.NONE)
+
+
+def _merge_scalar(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues: list[Issue]) -> tuple[Any, Provenance]:
+    """Both read the field and disagree: the rules' value stands unless only the model's is in the text
+    (never for RULES_FIRST fields, where the model's grounded guess is as often page chrome)."""
+    keep_rules = r_ok or not l_ok or name in RULES_FIRST
     kept = rv if keep_rules else lv
-    why = "grounded in the text" if (r_ok if keep_rules else l_ok) else "neither is in the text; the rules' read is kept"
+    if not keep_rules:
+        why = "grounded in the text"
+    elif r_ok:
+        why = "the rules' read is grounded in the text"
+    elif l_ok:
+        why = f"{name} is read by the rules first"
+    else:
+        why = "neither is in the text; the rules' read is kept"
     issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                         message=f"{name}: model said {_show(lv)}, rules read {_show(rv)}; kept {_show(kept)} ({why})"))
     if not l_ok:
@@ -249,23 +331,54 @@ def _merge_reliable(name: str, lv: Any, rv: Any, l_ok: bool, r_ok: bool, issues:
     return kept, Provenance(source=Source.RULES if keep_rules else Source.LLM, agreed=False)
 
 
-def _merge_list(name: str, lv: list[Any], rv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue]) -> tuple[list[Any], Provenance]:
-    """Model items the text supports, in the model's order, then the rules' items it missed."""
+def _item_grounded(name: str, i: int, llm_ev: dict[str, Evidence]) -> bool:
+    """Every filled leaf of the model's item `name[i]` is in the text (an item with none is kept)."""
+    prefix = f"{name}[{i}]"
+    paths = [p for p in llm_ev if p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")]
+    return all(llm_ev[p].status != MatchStatus.NONE for p in paths)
+
+
+def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue],
+                 spans: list[tuple[str, int, int]], text: str) -> tuple[list[Any], Provenance]:
+    """A list only the model read: its items the text supports, in its order, unless read from the
+    text the rules read as another field; the others dropped."""
     kept: list[Any] = []
     for i, item in enumerate(lv):
-        ev = llm_ev.get(f"{name}[{i}]")
-        if ev is not None and ev.status == MatchStatus.NONE and _norm(item) not in _norm(rv):
+        prefix = f"{name}[{i}]"
+        leaves = [p for p in llm_ev if p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")]
+        if not _item_grounded(name, i, llm_ev):
+            issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} is not in the text; dropped"))
+        elif (other := _misplaced(name, leaves, llm_ev, spans, text)) is not None:
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
+                                        f"{other}; dropped"))
+        else:
+            kept.append(item)
+    return kept, Provenance(source=Source.LLM) if kept else Provenance(source=Source.NONE)
+
+
+def _keep_rules_list(name: str, lv: list[Any], rv: list[Any], llm_ev: dict[str, Evidence],
+                     issues: list[Issue]) -> tuple[list[Any], Provenance]:
+    """Both read the list and disagree: the rules' list stands; the model's items it lacks are named
+    in an LLM_RULES_DISAGREE warning (and each one the text does not contain in an UNGROUNDED_VALUE)."""
+    theirs = _norm(rv)
+    others = [(i, item) for i, item in enumerate(lv) if _norm(item) not in theirs]
+    for i, item in others:
+        if not _item_grounded(name, i, llm_ev):
             issues.append(Issue(code="UNGROUNDED_VALUE", severity=Severity.WARNING, paths=[f"{name}[{i}]"],
                                 message=f"{name}[{i}]: model value {_show(item)} is not in the text; dropped"))
-            continue
-        kept.append(item)
-    for item in rv:
-        if _norm(item) not in _norm(kept):
-            kept.append(item)
-    if _norm(kept) != _norm(lv):
-        issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
-                            message=f"{name}: model said {_show(lv)}, rules read {_show(rv)}; kept {_show(kept)}"))
-    return kept, Provenance(source=Source.BOTH, agreed=_norm(kept) == _norm(lv) == _norm(rv))
+    missed = [item for item in rv if _norm(item) not in _norm(lv)]
+    parts = []
+    if others:
+        parts.append(f"model also said {_show([item for _, item in others])}")
+    if missed:
+        parts.append(f"model missed {len(missed)} of the rules' {len(rv)} item(s)")
+    if not parts:
+        parts.append("same items in another order")
+    issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                        message=f"{name}: {'; '.join(parts)}; kept the rules' {len(rv)} item(s)"))
+    return list(rv), Provenance(source=Source.RULES, agreed=False)
 
 
 def llm_failed(rules: ExtractionResult, exc: TrialxError, usage: Usage, *, checked: bool = True) -> ExtractionResult:

@@ -66,6 +66,10 @@ def pages(tmp_path: Path) -> Path:
 
 
 def extract(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`trialx extract ARGV`, with `--prompt v3` (one request per page: the counts here rely on it)
+    unless ARGV names a prompt."""
+    if "--prompt" not in argv:
+        argv = [*argv, "--prompt", "v3"]
     with pytest.raises(SystemExit) as exit_info:
         run(["extract", *argv])
     out, err = capsys.readouterr()
@@ -134,3 +138,48 @@ def test_auto_uses_the_model_when_a_base_url_is_configured(
     result = json.loads(out)
     assert code == 0 and result["backend"] == "llm"
     assert result["provenance"]["nct_id"]["source"] == "both" and result["provenance"]["nct_id"]["agreed"] is True
+
+
+def test_a_model_that_misreads_the_page_never_undoes_the_rules(
+    pages: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small model's typical answer: the title as the sponsor, a list cut short, an invented
+    date. The merged result keeps every value the rules read and says where the model disagreed."""
+    def misreading(request: dict[str, Any]) -> dict[str, Any]:
+        answer = rules_answer(request)
+        answer["lead_sponsor"] = answer["brief_title"]
+        answer["inclusion_criteria"] = answer["inclusion_criteria"][:1]
+        answer["completion_date"] = "2031-01"
+        return answer
+
+    with FakeOpenAI(misreading) as server:
+        code, out, _ = extract([str(pages), "--backend", "llm", "--base-url", server.base_url, "--no-cache"], capsys)
+    assert code == 0
+    for result, (title, nct, n, sponsor) in zip([json.loads(line) for line in out.splitlines()], TRIALS):
+        record = result["record"]
+        assert result["backend"] == "llm" and record["nct_id"] == nct and record["enrollment"] == n
+        assert record["lead_sponsor"] == sponsor and len(record["inclusion_criteria"]) == 2
+        assert record["completion_date"] is None
+        flagged = {p for i in result["issues"] if i["code"] == "LLM_RULES_DISAGREE" for p in i["paths"]}
+        assert {"lead_sponsor", "inclusion_criteria"} <= flagged
+        assert any(i["code"] == "UNGROUNDED_VALUE" and i["paths"] == ["completion_date"] for i in result["issues"])
+        assert result["provenance"]["brief_title"]["source"] == "both"
+
+
+def test_the_default_prompt_asks_in_steps(pages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No --prompt: v4, one bounded request per group of fields, merged with the rules."""
+    from extractor.llm.prompts import load_prompt
+
+    steps = load_prompt("v4").steps
+    with FakeOpenAI(rules_answer) as server:
+        with pytest.raises(SystemExit) as exit_info:
+            run(["extract", str(pages / "p0.txt"), "--base-url", server.base_url, "--model", "fake-1", "--no-cache"])
+        out, _ = capsys.readouterr()
+        bodies = [r.body for r in server.requests]
+    assert exit_info.value.code in (0, None)
+    result = json.loads(out)
+    assert result["backend"] == "llm" and result["usage"]["prompt_version"] == "v4"
+    assert len(bodies) == len(steps) == result["usage"]["requests"]
+    assert sorted(b["max_tokens"] for b in bodies) == sorted(s.max_tokens for s in steps)
+    assert {p["source"] for p in result["provenance"].values()} <= {"both", "llm", "rules", "none"}
+    assert "LLM_FAILED" not in [i["code"] for i in result["issues"]]

@@ -75,15 +75,26 @@ def test_rules_fill_what_the_llm_missed() -> None:
     assert result.record.nct_id == "NCT04000001" and result.provenance["nct_id"].source.value == "rules"
 
 
-def test_invented_list_item_is_flagged_on_its_path() -> None:
+def test_list_disagreement_keeps_the_rules_list_and_names_the_model_items() -> None:
     llm = TrialRecord(inclusion_criteria=["Adults scheduled for total knee replacement", "Body mass index below 35",
                                           "Able to give consent"])
     result = merge(llm, rules(inclusion_criteria=["Adults scheduled for total knee replacement"]), TEXT)
-    assert len(result.record.inclusion_criteria) == 3  # the model reads lists; kept but flagged
-    assert "UNGROUNDED_VALUE" in issue_codes(result, "inclusion_criteria[1]")
-    assert not issue_codes(result, "inclusion_criteria[0]") and not issue_codes(result, "inclusion_criteria[2]")
+    assert result.record.inclusion_criteria == ["Adults scheduled for total knee replacement"]
+    disagree = next(i for i in result.issues if i.code == "LLM_RULES_DISAGREE" and i.paths == ["inclusion_criteria"])
+    assert "Body mass index below 35" in disagree.message and "Able to give consent" in disagree.message
+    assert "UNGROUNDED_VALUE" in issue_codes(result, "inclusion_criteria[1]")  # the model's invented item
+    assert "UNGROUNDED_VALUE" not in issue_codes(result, "inclusion_criteria[2]")  # in the text, only not kept
     assert result.provenance["inclusion_criteria[0]"].source.value == "both"
-    assert result.provenance["inclusion_criteria[1]"].source.value == "llm"
+
+
+def test_list_only_the_model_read_keeps_its_grounded_items() -> None:
+    llm = TrialRecord(inclusion_criteria=["Adults scheduled for total knee replacement", "Body mass index below 35",
+                                          "Able to give consent"])
+    result = merge(llm, rules(), TEXT)
+    assert result.record.inclusion_criteria == ["Adults scheduled for total knee replacement", "Able to give consent"]
+    assert "UNGROUNDED_VALUE" in issue_codes(result, "inclusion_criteria[1]")
+    assert result.provenance["inclusion_criteria[0]"].source.value == "llm"
+    assert all(e.status.value != "none" for p, e in result.evidence.items() if p.startswith("inclusion_criteria"))
 
 
 def test_invented_sponsor_is_replaced_or_flagged() -> None:
@@ -368,3 +379,98 @@ def test_paths_by_field_match_the_per_field_scan() -> None:
     index = _by_field(evidence)
     for name in ("phases", "phase", "arms", "arms_count", "sex", "masking"):
         assert index.get(name, []) == _paths_of(evidence, name)
+
+
+# --- a small model's plausible misreads: grounded, but not what the page says the field is ---------
+
+CHROME_PAGE = """TrialPortal
+
+Aspirin After Knee Surgery in Older Adults
+
+Phase 3
+Recruiting
+Conditions
+Osteoarthritis, Knee
+Registration Number
+NCT04000002
+Lead Sponsor
+University of Exampleton
+
+Primary Outcome Measures
+1. Venous thromboembolism [Time Frame: 90 days]
+
+Locations
+Exampleton General Hospital
+Exampleton, United Kingdom
+"""
+
+
+def test_grounded_misreads_do_not_undo_what_the_rules_read() -> None:
+    from extractor import extract_rules_result
+
+    ruled = extract_rules_result("c", "c.txt", CHROME_PAGE)
+    assert ruled.record.lead_sponsor == "University of Exampleton" and ruled.record.conditions
+    assert ruled.record.primary_outcomes and ruled.record.locations
+    misread = TrialRecord.model_validate({
+        **ruled.record.model_dump(mode="json"),
+        "lead_sponsor": "TrialPortal",  # the site's name: in the text, not the sponsor
+        "conditions": ["Aspirin", "Older Adults"],  # words of the title
+        "primary_outcomes": [{"measure": "Aspirin", "time_frame": "Knee Surgery in Older Adults"}],
+        "locations": [{"facility": "Exampleton"}],
+    })
+    result = merge(misread, ruled, CHROME_PAGE)
+    for name in ("lead_sponsor", "conditions", "primary_outcomes", "locations"):
+        assert getattr(result.record, name) == getattr(ruled.record, name), name
+        assert "LLM_RULES_DISAGREE" in issue_codes(result, name), name
+        assert {v.source.value for k, v in result.provenance.items() if k.split("[")[0] == name} == {"rules"}, name
+    assert result.record.nct_id == "NCT04000002" and result.provenance["nct_id"].source.value == "both"
+
+
+def test_scalar_disagreement_keeps_a_grounded_rules_value_and_takes_a_grounded_model_one_only_over_an_ungrounded() -> None:
+    kept = merge(TrialRecord(brief_title="Target enrollment was first 300 patients."),
+                 rules(brief_title="Aspirin After Knee Surgery"), TEXT)
+    assert kept.record.brief_title == "Aspirin After Knee Surgery"
+    assert "LLM_RULES_DISAGREE" in issue_codes(kept, "brief_title")
+    taken = merge(TrialRecord(brief_title="Aspirin After Knee Surgery"), rules(brief_title="Aspirin Before Hip Surgery"), TEXT)
+    assert taken.record.brief_title == "Aspirin After Knee Surgery"
+    assert taken.provenance["brief_title"].source.value == "llm"
+
+
+def test_ungrounded_free_text_without_rules_is_dropped() -> None:
+    result = merge(TrialRecord(why_stopped="Sponsor decision", brief_title="Aspirin After Knee Surgery"), rules(), TEXT)
+    assert result.record.why_stopped is None and "UNGROUNDED_VALUE" in issue_codes(result, "why_stopped")
+    assert result.record.brief_title == "Aspirin After Knee Surgery"
+    assert result.provenance["brief_title"].source.value == "llm"
+
+
+def test_a_value_read_from_another_fields_text_is_not_taken_where_the_rules_read_none() -> None:
+    from extractor import extract_rules_result
+
+    page = CHROME_PAGE + "\nBrief Summary\nAspirin is given as a treatment after surgery to prevent clots.\n"
+    ruled = extract_rules_result("c", "c.txt", page)
+    assert ruled.record.brief_summary and ruled.record.primary_purpose is None and ruled.record.official_title is None
+    misread = TrialRecord.model_validate({
+        **ruled.record.model_dump(mode="json"),
+        "primary_purpose": "TREATMENT",  # the word "treatment" in the summary
+        "official_title": "TrialPortal\n\nAspirin After Knee Surgery in Older Adults",  # chrome + the title
+        "acronym": "Aspirin",  # an acronym may sit inside the title: not this guard's business
+    })
+    result = merge(misread, ruled, page)
+    assert result.record.primary_purpose is None and result.record.official_title is None
+    assert {"LLM_RULES_DISAGREE"} <= issue_codes(result, "primary_purpose") & issue_codes(result, "official_title")
+    assert result.record.acronym == "Aspirin"
+
+
+def test_where_the_rules_read_the_layout_their_silence_counts_and_elsewhere_the_model_fills() -> None:
+    from extractor import extract_rules_result
+
+    text, truth = PAGES[0]
+    ruled = extract_rules_result("p0", "p0.txt", text)
+    guess = TrialRecord.model_validate({**ruled.record.model_dump(mode="json"), "keywords": ["Vitamin D"],
+                                        "primary_purpose": "PREVENTION" if ruled.record.primary_purpose is None else None})
+    result = merge(guess, ruled, text)
+    assert result.record.keywords == [] and "LLM_RULES_DISAGREE" in issue_codes(result, "keywords")
+    assert result.record.primary_purpose == ruled.record.primary_purpose
+    # the same guesses with nothing from the rules (a layout they cannot read): grounded, kept
+    alone = merge(TrialRecord(keywords=["Vitamin D"], brief_title=truth["brief_title"]), rules(), text)
+    assert alone.record.keywords == ["Vitamin D"]

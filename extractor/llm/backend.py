@@ -15,7 +15,7 @@ from extractor.errors import ConfigError, LLMError
 from extractor.llm.client import LLMClient, LLMConfig, LLMOutcome, extract_record, last_usage, llm_configured
 from extractor.llm.prompts import load_prompt
 from extractor.merge import llm_failed, merge
-from extractor.result import ExtractionResult, Usage
+from extractor.result import ExtractionResult, Issue, Severity, Usage
 
 __all__ = ["LLMBackend", "config_from_settings"]
 
@@ -76,6 +76,9 @@ class LLMBackend(Backend):
             return llm_failed(rules, *answer, checked=False)
         result = merge(answer.record, rules, text)
         result.usage = answer.usage
+        for failed in answer.failed_steps:
+            result.issues.append(Issue(code="LLM_STEP_FAILED", severity=Severity.WARNING, paths=[],
+                                       message=f"model step {failed}; the rules' values stand for its fields"))
         return result
 
     async def extract(self, doc_id: str, source: str, text: str) -> ExtractionResult:

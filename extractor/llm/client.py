@@ -331,6 +331,8 @@ class LLMOutcome:
     record: TrialRecord
     usage: Usage
     quotes: dict[str, str]
+    # Steps of a stepwise prompt whose answer stayed invalid ("step: why"); the others still count.
+    failed_steps: list[str] = field(default_factory=list)
 
 
 async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = None,
@@ -346,7 +348,8 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
     cache = ResponseCache() if config.use_cache else None
     if cache is not None and (hit := cache.get(key)) is not None:
         usage.cache_hit = True
-        return LLMOutcome(TrialRecord.model_validate(hit["record"]), usage, dict(hit.get("quotes", {})))
+        return LLMOutcome(TrialRecord.model_validate(hit["record"]), usage, dict(hit.get("quotes", {})),
+                          list(hit.get("failed_steps", [])))
 
     plan = plan_requests(text, prompt, max_context_tokens=config.max_context_tokens,
                          reserve_output_tokens=config.reserve_output_tokens)
@@ -359,6 +362,7 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         shared = client or LLMClient(config)
         try:
             answers: list[LLMRecord] = []
+            failed: list[tuple[str, LLMResponseError]] = []
             for request in plan:
                 while True:
                     tried = await shared.settle_mode()
@@ -371,7 +375,16 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
                     except Exception as exc:  # noqa: BLE001 - openai/instructor errors are classified below
                         if shared.fall_back(exc, tried):
                             continue
-                        raise _classify(exc, stats, config) from None
+                        error = _classify(exc, stats, config)
+                        if len(plan) > 1 and request.step != "record" and isinstance(error, LLMResponseError):
+                            # one step of a stepwise plan answered badly (a small model echoing the
+                            # schema, running on): its fields stay empty, the other steps still count
+                            failed.append((request.step, error))
+                            stats.last_finish = stats.last_refusal = None
+                            break
+                        raise error from None
+            if not answers and failed:
+                raise failed[0][1]
         finally:
             if own:
                 await shared.aclose()
@@ -385,10 +398,11 @@ async def extract_record(text: str, config: LLMConfig, prompt: Prompt | None = N
         last_usage.set(usage)
 
     record, quotes = combine_answers(answers)
+    failed_steps = [f"{step}: {error.one_line()}" for step, error in failed]
     if cache is not None:
-        cache.put(key, {"record": record.model_dump(mode="json"), "quotes": quotes},
+        cache.put(key, {"record": record.model_dump(mode="json"), "quotes": quotes, "failed_steps": failed_steps},
                   model=config.model, prompt_hash=prompt.hash)
-    return LLMOutcome(record, usage, quotes)
+    return LLMOutcome(record, usage, quotes, failed_steps)
 
 
 # The usage of the last attempt in this context, so a failure can still report what it cost.

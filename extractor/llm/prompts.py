@@ -18,7 +18,7 @@ from extractor.errors import PromptError
 
 __all__ = ["Prompt", "Step", "load_prompt", "list_prompts", "prompts_dir", "DEFAULT_PROMPT"]
 
-DEFAULT_PROMPT = "v3"
+DEFAULT_PROMPT = "v4"
 _REQUIRED_KEYS = {"system", "user"}
 _OPTIONAL_KEYS = {"version", "description", "steps"}
 _STEP_KEYS = {"name", "fields", "sections", "max_tokens", "instruction"}

@@ -33,6 +33,7 @@ def instant(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(srv: FakeOpenAI, **options: Any) -> ExtractionResult:
     options.setdefault("use_cache", False)
+    options.setdefault("prompt_version", "v3")  # one request per document: request counts rely on it
     rules = ExtractionResult(id="doc", source="doc.txt", backend="rules", record=TrialRecord())
     backend = LLMBackend(LLMConfig(base_url=srv.base_url, **options), rules=FixedRules(rules))
     return asyncio.run(backend.extract("doc", "doc.txt", TEXT))
