@@ -84,16 +84,14 @@ def _document_result(doc: dict[str, Any], rules_line: dict[str, Any], manifest: 
                 usage.requests += 1
                 usage.input_tokens += int(u.get("prompt_tokens") or 0)
                 usage.output_tokens += int(u.get("completion_tokens") or 0)
-            if failure is not None:
-                continue  # count every answer's tokens, even after a failed step
-            try:
+            try:  # every step is looked at, so `retry` re-sends all of a document's failed steps at once
                 if got is None:
                     raise LLMTransportError(f"no answer from the batch for {cid}")
                 if not got[0] or got[1] is None:
                     raise LLMTransportError(f"batch request {cid} failed: {got[2]}")
                 parsed.append(parse_answer(request, got[1], manifest["mode"]))
             except LLMError as exc:
-                failure = exc
+                failure = failure or exc
                 summary.missing.append(cid)
         if failure is not None:
             raise failure

@@ -75,10 +75,25 @@ def key_for_document(document: str, prompt_version: str | None = None) -> str:
 
 
 def document_text(request: dict[str, Any]) -> str:
-    """The document inside `<document>...</document>` of the first user message (or all of it)."""
+    """The document inside `<document>...</document>` of the first user message; a stepwise (v4)
+    request's page sections after its "Registry page ...:" header; or the whole message."""
     text = first_user_message(request)
     m = re.search(r"<document>\n?(.*?)\n?</document>", text, flags=re.S)
+    if m:
+        return m.group(1)
+    m = re.search(r"^Registry page[^\n]*:\n\n(.*)", text, flags=re.S | re.M)
     return m.group(1) if m else text
+
+
+def requested_fields(request: dict[str, Any]) -> set[str] | None:
+    """The record fields the request's schema asks for (a step's sub-schema), or None when unknown."""
+    schemas = [t.get("function", {}).get("parameters") for t in request.get("tools") or []]
+    response_format = request.get("response_format") or {}
+    schemas += [response_format.get("json_schema", {}).get("schema"), response_format.get("schema")]
+    for schema in schemas:
+        if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+            return set(schema["properties"]) - {"quotes"}
+    return None
 
 
 def fixed_responder(answer: dict[str, Any]) -> Responder:

@@ -35,8 +35,9 @@ def batch_mode(config: LLMConfig) -> str:
 def request_body(request: PlannedRequest, config: LLMConfig, mode: str) -> dict[str, Any]:
     """The chat-completions body the real-time path sends for `request` under `mode` (first attempt)."""
     kwargs: dict[str, Any] = {"temperature": config.temperature}
-    if config.max_output_tokens:
-        kwargs["max_tokens"] = config.max_output_tokens
+    limit = request.max_tokens or config.max_output_tokens  # a step's own bound first, as the real-time path
+    if limit:
+        kwargs["max_tokens"] = limit
     _, body = handle_response_model(request.response_model, mode=MODES[mode],
                                     messages=[dict(m) for m in request.messages], **kwargs)
     return {"model": config.model, **body}

@@ -12,7 +12,7 @@ import pytest
 
 from extractor import Settings, extract_documents
 from extractor.inputs import load_documents
-from tests.fake_openai import FakeOpenAI, document_text
+from tests.fake_openai import FakeOpenAI, document_text, requested_fields
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -32,6 +32,10 @@ def reading_responder(request: dict[str, Any]) -> dict[str, Any]:
     count = re.search(r"(\d{2,5}) participants", text)
     if count:
         answer["enrollment"] = int(count.group(1))
+    wanted = requested_fields(request)  # a stepwise request asks for some fields only
+    if wanted is not None:
+        answer = {k: v for k, v in answer.items() if k in wanted or k == "quotes"}
+        answer["quotes"] = {k: v for k, v in answer["quotes"].items() if k in wanted}
     return answer
 
 
@@ -48,9 +52,10 @@ def pages(tmp_path: Path) -> Path:
     return folder
 
 
-def realtime_lines(pages: Path, fake: FakeOpenAI) -> list[dict[str, Any]]:
-    """`trialx extract`'s lines for `pages` through the real-time path against `fake`."""
-    settings = Settings(backend="llm", base_url=fake.base_url, use_cache=False, concurrency=2)
+def realtime_lines(pages: Path, fake: FakeOpenAI, prompt: str | None = None) -> list[dict[str, Any]]:
+    """`trialx extract`'s lines for `pages` through the real-time path against `fake` (default prompt unless given)."""
+    settings = Settings(backend="llm", base_url=fake.base_url, use_cache=False, concurrency=2,
+                        **({"prompt_version": prompt} if prompt else {}))
     return [r.model_dump(mode="json") for r in extract_documents(list(load_documents([str(pages)])), settings)]
 
 

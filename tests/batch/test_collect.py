@@ -50,7 +50,8 @@ def test_batch_results_equal_the_real_time_path(pages: Path, tmp_path: Path) -> 
 def test_vllm_output_files_with_line_errors(pages: Path, tmp_path: Path) -> None:
     """--from-file: a runner's output with 429/500 lines inside it (as vLLM writes them)."""
     store = BatchDir(tmp_path / "run")
-    manifest = prepare([str(pages)], store.path, LLMConfig(model="fake-model"))
+    # v3: one request per document, so the two error lines fail two documents
+    manifest = prepare([str(pages)], store.path, LLMConfig(model="fake-model", prompt_version="v3"))
     model = FakeOpenAI(reading_responder, by_request=["ok", "429", "ok", "500"])
     with FakeBatchAPI(model=model, errors_in_output=True) as fake:
         api = _api(fake)

@@ -16,6 +16,9 @@ from tests.fake_batch import FakeBatchAPI
 from tests.fake_openai import FakeOpenAI
 
 
+PROMPT = "v3"
+
+
 def _api(fake: FakeBatchAPI) -> openai.OpenAI:
     return openai.OpenAI(api_key="test-key", base_url=fake.base_url, max_retries=0)
 
@@ -24,7 +27,9 @@ def _prepared(pages: Path, tmp_path: Path, **limits: int) -> BatchDir:
     from batch import Limits
 
     store = BatchDir(tmp_path / "run")
-    prepare([str(pages)], store.path, LLMConfig(model="fake-model"), limits=Limits(**limits))
+    # v3: one request per document, so the counts below (requests, files, batches, retries) are documents;
+    # the default stepwise prompt goes through the same rounds in tests/test_cli_batch.py
+    prepare([str(pages)], store.path, LLMConfig(model="fake-model", prompt_version=PROMPT), limits=Limits(**limits))
     return store
 
 
@@ -80,7 +85,7 @@ def test_collect_waits_for_running_batches(pages: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("outcome", ["expired", "cancelled", "failed"])
 def test_lost_requests_are_flagged_then_retried(pages: Path, tmp_path: Path, outcome: str) -> None:
     with FakeOpenAI(reading_responder) as model:
-        expected = realtime_lines(pages, model)
+        expected = realtime_lines(pages, model, PROMPT)
     store = _prepared(pages, tmp_path)
     out = tmp_path / "results.jsonl"
     with FakeBatchAPI(model=FakeOpenAI(reading_responder), outcomes=[outcome], partial=0.5) as fake:

@@ -16,14 +16,16 @@ GOOD = {"nct_id": "NCT01234567", "enrollment": 120, "quotes": {"nct_id": "NCT012
 
 
 def _plan() -> Any:
-    return plan_requests(TEXT, load_prompt(None), max_context_tokens=128_000, reserve_output_tokens=8_000)[0]
+    # v3: one request per document, so "the first request" is the whole answer (v4's steps are compared
+    # body for body, as a multiset, in tests/batch/test_prepare.py)
+    return plan_requests(TEXT, load_prompt("v3"), max_context_tokens=128_000, reserve_output_tokens=8_000)[0]
 
 
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
 def test_body_and_answer_match_the_real_time_path(mode: str) -> None:
     import asyncio
 
-    config = LLMConfig(model="fake-model", mode=mode, use_cache=False, base_url="http://x")
+    config = LLMConfig(model="fake-model", mode=mode, use_cache=False, base_url="http://x", prompt_version="v3")
     with FakeOpenAI(fixed_responder(GOOD)) as fake:
         config.base_url = fake.base_url
         outcome = asyncio.run(extract_record(TEXT, config))
