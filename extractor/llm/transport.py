@@ -250,48 +250,48 @@ async def stream_answer(response: httpx2.Response, estimate: int, idle_s: float 
     usage: dict[str, Any] | None = None
     chunks = 0
     buffer = b""
-    chunks_in = response.aiter_raw().__aiter__()
-    wait = first_s
-    while True:
-        try:
-            raw = await asyncio.wait_for(chunks_in.__anext__(), timeout=wait)
-        except StopAsyncIteration:
-            break
-        except asyncio.TimeoutError:
-            raise httpx2.ReadTimeout("idle timeout") from None
-        wait = idle_s
-        buffer += raw
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            line = line.strip()
-            if not line.startswith(b"data:"):
-                continue
-            data = line[5:].strip()
-            if data == b"[DONE]":
-                continue
-            chunk = json.loads(data)
-            if not head:
-                head = {k: chunk.get(k) for k in ("id", "created", "model")}
-            if chunk.get("usage"):
-                usage = chunk["usage"]
-            for choice in chunk.get("choices") or []:
-                delta = choice.get("delta") or {}
-                if delta.get("content"):
-                    content.append(delta["content"])
-                    chunks += 1
-                if delta.get("refusal"):
-                    refusal.append(delta["refusal"])
-                for call in delta.get("tool_calls") or []:
-                    slot = tools.setdefault(int(call.get("index") or 0),
-                                            {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
-                    if call.get("id"):
-                        slot["id"] = call["id"]
-                    fn = call.get("function") or {}
-                    slot["function"]["name"] += fn.get("name") or ""
-                    slot["function"]["arguments"] += fn.get("arguments") or ""
-                    chunks += 1
-                if choice.get("finish_reason"):
-                    finish = choice["finish_reason"]
+    loop = asyncio.get_running_loop()
+    try:
+        # one timer for the whole stream, moved on at every chunk: cheaper than a task per chunk
+        async with asyncio.timeout_at(None if first_s is None else loop.time() + first_s) as silence:
+            async for raw in response.aiter_raw():
+                silence.reschedule(None if idle_s is None else loop.time() + idle_s)
+                buffer += raw
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    line = line.strip()
+                    if not line.startswith(b"data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == b"[DONE]":
+                        continue
+                    chunk = json.loads(data)
+                    if not head:
+                        head = {k: chunk.get(k) for k in ("id", "created", "model")}
+                    if chunk.get("usage"):
+                        usage = chunk["usage"]
+                    for choice in chunk.get("choices") or []:
+                        delta = choice.get("delta") or {}
+                        if delta.get("content"):
+                            content.append(delta["content"])
+                            chunks += 1
+                        if delta.get("refusal"):
+                            refusal.append(delta["refusal"])
+                        for call in delta.get("tool_calls") or []:
+                            slot = tools.setdefault(int(call.get("index") or 0),
+                                                    {"id": "", "type": "function", "function": {"name": "", "arguments": []}})
+                            if call.get("id"):
+                                slot["id"] = call["id"]
+                            fn = call.get("function") or {}
+                            slot["function"]["name"] += fn.get("name") or ""
+                            slot["function"]["arguments"].append(fn.get("arguments") or "")
+                            chunks += 1
+                        if choice.get("finish_reason"):
+                            finish = choice["finish_reason"]
+    except TimeoutError:
+        raise httpx2.ReadTimeout("idle timeout") from None
+    for slot in tools.values():
+        slot["function"]["arguments"] = "".join(slot["function"]["arguments"])
     message: dict[str, Any] = {"role": "assistant", "content": "".join(content) if content else None}
     if refusal:
         message["refusal"] = "".join(refusal)

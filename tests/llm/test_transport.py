@@ -117,3 +117,32 @@ def test_auto_moves_on_when_the_server_rejects_its_first_mode() -> None:
         result = run(srv)
     assert result.backend == "llm"
     assert [r.fault for r in srv.requests] == ["rejected:response_format.type=json_schema", "ok"]
+
+
+def test_stream_answer_waits_longer_for_the_first_chunk_than_between_chunks() -> None:
+    import httpx2
+
+    from extractor.llm.transport import stream_answer
+
+    event = 'data: {"id": "c", "choices": [{"index": 0, "delta": {"content": "%s"}, "finish_reason": null}]}\n\n'
+
+    class Paced(httpx2.AsyncByteStream):
+        def __init__(self, pauses: list[float]) -> None:
+            self.pauses = pauses
+
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            for n, pause in enumerate(self.pauses):
+                await asyncio.sleep(pause)
+                yield (event % n).encode()
+            yield b"data: [DONE]\n\n"
+
+    def answer(pauses: list[float], idle: float, first: float) -> dict:
+        response = httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Paced(pauses))
+        return asyncio.run(stream_answer(response, 10, idle_s=idle, first_s=first))
+
+    slow_start = answer([0.3, 0.01, 0.01], idle=0.1, first=1.0)  # a prompt read slowly, then steady tokens
+    assert slow_start["choices"][0]["message"]["content"] == "012"
+    with pytest.raises(httpx2.ReadTimeout):
+        answer([1.5], idle=0.1, first=0.3)  # nothing at all: hung before the first token
+    with pytest.raises(httpx2.ReadTimeout):
+        answer([0.0, 0.5], idle=0.1, first=1.0)  # silence mid-answer
