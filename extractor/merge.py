@@ -29,7 +29,7 @@ from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import TrialRecord
 
-__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
+__all__ = ["LABEL_ONLY", "RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
 # Fields the rules read reliably (ids, dates, enums, counts).
 RELIABLE_FIELDS = frozenset({
@@ -46,6 +46,18 @@ RELIABLE_FIELDS = frozenset({
 # could not read, the model fills them as any other field.
 SILENCE_COUNTS = RELIABLE_FIELDS | {"conditions", "keywords"}
 UNDERSTOOD_AT = 6
+
+# Fields a page states only under their own label ("Keywords", "Collaborators", "Secondary sponsor",
+# "Responsible party"): a model value for one of them is kept only where the page names the field
+# just before it (same line, or within LABEL_WINDOW characters above). Without the label it is a
+# guess from prose or page chrome (the site's name as the responsible party, topics from the summary
+# as keywords), and the rules, which read these labels on any layout, read none there.
+LABEL_ONLY: dict[str, tuple[str, ...]] = {
+    "keywords": ("keyword", "key word"),
+    "collaborators": ("collaborat", "sponsor"),
+    "responsible_party": ("responsible",),
+}
+LABEL_WINDOW = 300
 
 # Scalars whose rules value stands against the model's even when only the model's is in the text:
 # a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
@@ -149,6 +161,11 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
                                 message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
                                         f"{other}; the rules read no {name}, so none is kept"))
             values[name], provenance[name] = None, Provenance(source=Source.NONE)
+        elif _empty(rv) and not isinstance(lv, list) and l_ok and not _labelled(name, llm_idx.get(name, []), llm_ev, text):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                                message=f"{name}: model said {_show(lv)}, but the page names no {name} where it "
+                                        f"stands and the rules read none, so none is kept"))
+            values[name], provenance[name] = None, Provenance(source=Source.NONE)
         elif _empty(rv):
             values[name], provenance[name] = _model_alone(name, lv, l_ok, issues)
         else:
@@ -244,6 +261,29 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
             if homes:
                 return homes[0]
     return None
+
+
+def _labelled(name: str, paths: list[str], llm_ev: dict[str, Evidence], text: str) -> bool:
+    """For a LABEL_ONLY field: some place the text has each of the value's leaves is on a line naming
+    the field or within LABEL_WINDOW characters after such a name. Other fields: always True."""
+    cues = LABEL_ONLY.get(name)
+    if cues is None:
+        return True
+    folded = text.lower()
+    for path in paths:
+        ev = llm_ev[path]
+        if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None or ev.end <= ev.start:
+            continue
+        quote = folded[ev.start:ev.end]
+        at = folded.find(quote)
+        while at != -1:
+            window = folded[max(0, min(at - LABEL_WINDOW, folded.rfind("\n", 0, at) + 1)):at]
+            if any(cue in window for cue in cues):
+                break
+            at = folded.find(quote, at + 1)
+        else:
+            return False
+    return True
 
 
 def _field_of(path: str) -> str:
@@ -353,6 +393,10 @@ def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: 
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
                                         f"{other}; dropped"))
+        elif not _labelled(name, leaves, llm_ev, text):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)}, but the page names no {name} where it "
+                                        f"stands and the rules read none; dropped"))
         else:
             kept.append(item)
     return kept, Provenance(source=Source.LLM) if kept else Provenance(source=Source.NONE)

@@ -471,6 +471,41 @@ def test_where_the_rules_read_the_layout_their_silence_counts_and_elsewhere_the_
     result = merge(guess, ruled, text)
     assert result.record.keywords == [] and "LLM_RULES_DISAGREE" in issue_codes(result, "keywords")
     assert result.record.primary_purpose == ruled.record.primary_purpose
-    # the same guesses with nothing from the rules (a layout they cannot read): grounded, kept
-    alone = merge(TrialRecord(keywords=["Vitamin D"], brief_title=truth["brief_title"]), rules(), text)
-    assert alone.record.keywords == ["Vitamin D"]
+    # with nothing from the rules (a layout they cannot read) a grounded guess fills the field, except
+    # where the field is one a page states only under its label and no such label is there
+    alone = merge(TrialRecord(conditions=["Vitamin D Deficiency"], keywords=["Vitamin D"],
+                              brief_title=truth["brief_title"]), rules(), text)
+    assert alone.record.conditions == ["Vitamin D Deficiency"] and alone.record.keywords == []
+
+
+LABELLED_PAGE = """Text Messages for Type 2 Diabetes
+
+Who runs it: University of Exampleton, with the Northern Diabetes Network
+Health topic: blood sugar control
+
+Keywords: telehealth; self-management
+Collaborators: Western Health Board
+Responsible Party: Jane Roe, Principal Investigator
+"""
+
+UNLABELLED_PAGE = LABELLED_PAGE.split("\n\nKeywords")[0] + "\n"
+
+
+def test_label_only_fields_are_kept_where_the_page_names_them_and_dropped_where_it_does_not() -> None:
+    """Keywords, collaborators and the responsible party a page states only under their own label:
+    the model's grounded value is kept under that label, and dropped (flagged) when it was read from
+    prose or chrome with no such label near it."""
+    answer = TrialRecord(keywords=["telehealth", "self-management"], collaborators=["Western Health Board"],
+                         responsible_party="Jane Roe")
+    kept = merge(answer, rules(), LABELLED_PAGE)
+    assert kept.record.keywords == ["telehealth", "self-management"]
+    assert kept.record.collaborators == ["Western Health Board"] and kept.record.responsible_party == "Jane Roe"
+
+    guess = TrialRecord(keywords=["blood sugar control"], collaborators=["Northern Diabetes Network"],
+                        responsible_party="University of Exampleton", brief_title="Text Messages for Type 2 Diabetes")
+    dropped = merge(guess, rules(), UNLABELLED_PAGE)
+    assert dropped.record.keywords == [] and dropped.record.collaborators == []
+    assert dropped.record.responsible_party is None
+    for path in ("keywords[0]", "collaborators[0]", "responsible_party"):
+        assert "LLM_RULES_DISAGREE" in issue_codes(dropped, path), path
+    assert dropped.record.brief_title == "Text Messages for Type 2 Diabetes"  # other fields untouched
