@@ -9,7 +9,8 @@ model fills what the rules left empty, value by value and item by item, only wit
 supports; a model value (or list item) found nowhere in the text is dropped and flagged
 UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
 field (a purpose inferred from the description, the site's name glued to the title) is dropped and
-flagged LLM_RULES_DISAGREE.
+flagged LLM_RULES_DISAGREE. Keywords, collaborators and the responsible party (LABEL_ONLY) are
+taken from the model only where the page names the field near the value.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
