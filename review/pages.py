@@ -98,7 +98,7 @@ def queue_page(job: JobSummary, rows: Sequence[QueueRow], who: str, *, code: str
             f'<label>issue <select name="code"><option value="">any</option>{options}</select></label> '
             f'<label>field <select name="field"><option value="">any</option>{field_options}</select></label> '
             '<button type="submit">filter</button></form>'
-            f'<form class="export" method="get" action="/review/api/jobs/{jid}/export">'
+            f'<form class="export" method="get" action="/review/api/export/{jid}">'
             f'<button type="submit">export gold ({reviewed} reviewed)</button></form>'
             f'<table class="queue"><thead><tr><th>document</th>{head}<th>flagged fields</th><th>changes</th>'
             f'<th>reviewed</th></tr></thead><tbody>{"".join(body)}</tbody></table>'

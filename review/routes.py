@@ -50,6 +50,8 @@ class ReviewConfig:
     verify_token: Callable[[str], str | None]
     secure_cookie: bool = True
     anonymous: str | None = None
+    # whether a name still signs in (a session of a name whose token was removed ends with it)
+    is_user: Callable[[str], bool] = lambda who: True
 
 
 class ReviewedBody(BaseModel):
@@ -72,7 +74,8 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             return config.verify_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         sid = request.cookies.get(COOKIE)
         if sid:
-            return store.session_user(sid)
+            who = store.session_user(sid)
+            return who if who is not None and config.is_user(who) else None
         return config.anonymous
 
     def api_user(request: Request) -> str:
@@ -183,7 +186,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         return _html(queue_page(job_of(job, who), rows(job, live=True), who, code=code or None,
                                 field_name=field or None))
 
-    @router.get("/jobs/{job}/{doc}")
+    @router.get("/jobs/{job}/{doc:path}")
     def document(request: Request, job: str, doc: str) -> Response:
         who = page_user(request)
         if isinstance(who, Response):
@@ -207,13 +210,13 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         return [{"id": r.doc_id, "flags": r.flags, "changes": r.changes, "reviewed_by": r.reviewed_by}
                 for r in queue_order(rows(job, live=True))]
 
-    @router.get("/api/jobs/{job}/export")
+    @router.get("/api/export/{job}")
     def api_export(request: Request, job: str) -> Response:
         job_of(job, api_user(request))
         return Response(gold_zip(catalog, store, job), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="gold-{safe_name(job)}.zip"'})
 
-    @router.get("/api/jobs/{job}/{doc}/group/{name}")
+    @router.get("/api/jobs/{job}/{doc:path}/group/{name}")
     def api_group(request: Request, job: str, doc: str, name: str) -> Response:
         """The rows of a folded list field, as HTML for the document page."""
         job_of(job, api_user(request))
@@ -222,7 +225,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             raise HTTPException(404, f"no list field {name}")
         return _html(rows_html)
 
-    @router.get("/api/jobs/{job}/{doc}")
+    @router.get("/api/jobs/{job}/{doc:path}")
     def api_document(request: Request, job: str, doc: str) -> dict[str, Any]:
         job_of(job, api_user(request))
         return state_of(job, doc)[0].to_json()
@@ -235,7 +238,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         except ValueError:
             raise HTTPException(422, "the body is not JSON") from None
 
-    @router.post("/api/jobs/{job}/{doc}/changes")
+    @router.post("/api/jobs/{job}/{doc:path}/changes")
     async def api_change(request: Request, job: str, doc: str) -> Response:
         who = api_user(request)
         job_of(job, who)
@@ -262,7 +265,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         store.add_change(job, doc, who, edit)
         return JSONResponse(state_of(job, doc)[0].to_json())
 
-    @router.post("/api/jobs/{job}/{doc}/undo")
+    @router.post("/api/jobs/{job}/{doc:path}/undo")
     async def api_undo(request: Request, job: str, doc: str) -> Response:
         who = api_user(request)
         job_of(job, who)
@@ -273,7 +276,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             return JSONResponse({"detail": "nothing to undo"}, status_code=409)
         return JSONResponse({**state_of(job, doc)[0].to_json(), "undone": undone.edit.model_dump(mode="json")})
 
-    @router.post("/api/jobs/{job}/{doc}/reviewed")
+    @router.post("/api/jobs/{job}/{doc:path}/reviewed")
     async def api_reviewed(request: Request, job: str, doc: str) -> dict[str, Any]:
         who = api_user(request)
         job_of(job, who)

@@ -45,6 +45,10 @@ class TokenRegistry:
     def __len__(self) -> int:
         return len(self._hashes)
 
+    def knows(self, name: str) -> bool:
+        """Whether `name` still has a token (a review session of a removed name ends with it)."""
+        return name in self._hashes
+
     def verify(self, token: str) -> str | None:
         """The token's name, or None; every entry is compared so timing says nothing."""
         digest = hash_token(token)

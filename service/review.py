@@ -56,5 +56,6 @@ def mount_service_review(app: FastAPI, store: JobStore, tokens: TokenRegistry, h
     catalogs: list[Catalog] = [JobCatalog(store), *(RunCatalog(r) for r in runs)]
     reviews = ReviewStore(home / "review.sqlite")
     anonymous = "local" if not len(tokens) else None
-    mount_review(app, ReviewConfig(CombinedCatalog(catalogs), reviews, tokens.verify, secure_cookie, anonymous))
+    mount_review(app, ReviewConfig(CombinedCatalog(catalogs), reviews, tokens.verify, secure_cookie, anonymous,
+                                   is_user=tokens.knows))
     return reviews

@@ -73,7 +73,7 @@ async def _a_token_sees_only_its_own_jobs(tmp_path: Path) -> None:
         job = await a_job(c)
         assert (await c.get(f"/review/api/jobs/{job}/d0", headers=B)).status_code == 404
         assert (await c.get(f"/review/jobs/{job}", headers=B)).status_code == 404
-        assert (await c.get(f"/review/api/jobs/{job}/export", headers=B)).status_code == 404
+        assert (await c.get(f"/review/api/export/{job}", headers=B)).status_code == 404
         assert (await c.post(f"/review/api/jobs/{job}/d0/changes", headers=B,
                              json={"path": "enrollment", "new": 1})).status_code == 404
         assert (await c.get(f"/review/api/jobs/{job}/d0")).status_code == 401
@@ -117,7 +117,7 @@ async def _correct_undo_review_and_export(tmp_path: Path) -> None:
         assert marked.json()["reviewed"]["who"] == "alice"
         queue = (await c.get(f"/review/api/jobs/{job}", headers=A)).json()
         assert queue[-1]["id"] == "d1" and queue[-1]["reviewed_by"] == "alice" and queue[-1]["changes"] == 2
-        export = await c.get(f"/review/api/jobs/{job}/export", headers=A)
+        export = await c.get(f"/review/api/export/{job}", headers=A)
         assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
         zipfile.ZipFile(io.BytesIO(export.content)).extractall(tmp_path / "gold")
         gold = load_gold(tmp_path / "gold")
@@ -139,3 +139,42 @@ async def _same_name(tmp_path: Path) -> None:
         assert second["record"]["enrollment"] == 15
         assert (await c.get(f"/review/jobs/{job}/dup~2", headers=A)).status_code == 200
         assert (await c.get(f"/review/api/jobs/{job}/nope", headers=A)).status_code == 404
+
+
+def test_document_ids_with_a_slash_or_a_route_name_are_reachable(tmp_path: Path) -> None:
+    asyncio.run(_awkward_ids(tmp_path))
+
+
+async def _awkward_ids(tmp_path: Path) -> None:
+    """Ids come from the people who send jobs: "site/001" and "export" reach their own document."""
+    async with client(config(tmp_path)) as c:
+        body = "\n".join(json.dumps({"id": d, "text": page(i)}) for i, d in ((4, "site/001"), (5, "export")))
+        job = await a_job(c, body)
+        listed = [d["id"] for d in (await c.get(f"/review/api/jobs/{job}", headers=A)).json()]
+        assert sorted(listed) == ["export", "site/001"]
+        slashed = await c.get(f"/review/api/jobs/{job}/site%2F001", headers=A)
+        assert slashed.status_code == 200 and slashed.json()["record"]["enrollment"] == 14
+        assert (await c.get(f"/review/jobs/{job}/site%2F001", headers=A)).status_code == 200
+        changed = await c.post(f"/review/api/jobs/{job}/site%2F001/changes", headers=A,
+                               json={"path": "enrollment", "new": 41})
+        assert changed.status_code == 200 and changed.json()["record"]["enrollment"] == 41
+        named = await c.get(f"/review/api/jobs/{job}/export", headers=A)
+        assert named.status_code == 200 and named.json()["record"]["enrollment"] == 15
+        export = await c.get(f"/review/api/export/{job}", headers=A)
+        assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
+
+
+def test_a_session_ends_when_its_token_is_removed(tmp_path: Path) -> None:
+    asyncio.run(_removed_token(tmp_path))
+
+
+async def _removed_token(tmp_path: Path) -> None:
+    async with client(config(tmp_path)) as c:
+        job = await a_job(c)
+        ok = await c.post("/review/login", data={"token": "tok-alice", "next": f"/review/jobs/{job}"})
+        session = {"cookie": cookie_of(ok)}
+        assert (await c.get(f"/review/jobs/{job}", headers=session)).status_code == 200
+    # the server restarts on the same home without alice's token: her cookie signs in no one
+    async with client(config(tmp_path, tokens="bob=tok-bob")) as c:
+        assert (await c.get(f"/review/jobs/{job}", headers=session)).status_code == 303
+        assert (await c.get(f"/review/api/jobs/{job}", headers=session)).status_code == 401

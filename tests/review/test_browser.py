@@ -193,7 +193,7 @@ def test_review_in_a_real_browser(server: str, browser: Any, tmp_path: Path, cap
     # export (the queue's button fetches this zip) and score a run against it
     d.find_element(By.LINK_TEXT, "queue").click()
     assert d.find_element(By.CSS_SELECTOR, "form.export button").text.startswith("export gold (1 reviewed)")
-    export = httpx.get(f"{server}/review/api/jobs/{job}/export", headers=A)
+    export = httpx.get(f"{server}/review/api/export/{job}", headers=A)
     gold = tmp_path / "gold"
     zipfile.ZipFile(io.BytesIO(export.content)).extractall(gold)
     assert sorted(p.name for p in (gold / "records").iterdir()) == ["flagged.json"]
