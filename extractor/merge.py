@@ -19,6 +19,7 @@ record is complete and trustworthy as far as the rules go, only less of it is fi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
@@ -241,23 +242,20 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     if name in _MAY_NEST:
         return None
     folded = text.lower()
+    others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
     for path in paths:
         ev = llm_ev[path]
-        if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None or ev.end <= ev.start:
+        if ev.start is None or ev.end is None or not _located(ev):
             continue
-        others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
         for other, a, b in others:
             if ev.start <= a and b <= ev.end and (ev.start, ev.end) != (a, b):
                 return other
-        quote = folded[ev.start:ev.end]
         homes: list[str] = []
-        at = folded.find(quote)
-        while at != -1:
-            home = next((f for f, a, b in others if a <= at and at + len(quote) <= b), None)
+        for at, size in _occurrences(ev, folded):
+            home = next((f for f, a, b in others if a <= at and at + size <= b), None)
             if home is None:
                 break  # found on text of its own
             homes.append(home)
-            at = folded.find(quote, at + 1)
         else:
             if homes:
                 return homes[0]
@@ -273,18 +271,26 @@ def _labelled(name: str, paths: list[str], llm_ev: dict[str, Evidence], text: st
     folded = text.lower()
     for path in paths:
         ev = llm_ev[path]
-        if ev.status == MatchStatus.NONE or ev.start is None or ev.end is None or ev.end <= ev.start:
-            continue
-        quote = folded[ev.start:ev.end]
-        at = folded.find(quote)
-        while at != -1:
-            window = folded[max(0, min(at - LABEL_WINDOW, folded.rfind("\n", 0, at) + 1)):at]
-            if any(cue in window for cue in cues):
-                break
-            at = folded.find(quote, at + 1)
-        else:
+        if _located(ev) and not any(
+            any(cue in folded[max(0, min(at - LABEL_WINDOW, folded.rfind("\n", 0, at) + 1)):at] for cue in cues)
+            for at, _ in _occurrences(ev, folded)
+        ):
             return False
     return True
+
+
+def _located(ev: Evidence) -> bool:
+    return ev.status != MatchStatus.NONE and ev.start is not None and ev.end is not None and ev.end > ev.start
+
+
+def _occurrences(ev: Evidence, folded: str) -> Iterator[tuple[int, int]]:
+    """(start, length) of every place the (case-folded) text has the evidence's quote, in order."""
+    assert ev.start is not None and ev.end is not None
+    quote = folded[ev.start:ev.end]
+    at = folded.find(quote)
+    while at != -1:
+        yield at, len(quote)
+        at = folded.find(quote, at + 1)
 
 
 def _field_of(path: str) -> str:
