@@ -6,10 +6,11 @@ and compared offline (`compare_runs`) against hand-labelled gold (`load_gold`).
 
 from evals.agreement import agreement
 from evals.compare import compare_runs, has_failed, load_run
-from evals.runs import Gold, batch_cost_usd, ScoredRun, generate_run, load_gold, load_prices, new_run_dir, score_run
+from evals.runs import IDS_FILE, Gold, batch_cost_usd, ScoredRun, generate_run, load_gold, load_prices, new_run_dir, score_run
 from evals.scoring import ScoringConfig, field_specs, record_dict, score_document
 
 __all__ = [
+    "IDS_FILE",
     "batch_cost_usd",
     "Gold",
     "ScoredRun",

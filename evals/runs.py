@@ -34,6 +34,7 @@ PREDICTIONS = "predictions.jsonl"
 SCORES = "scores.json"
 RUN_INFO = "run.json"
 REPORT = "report.html"
+IDS_FILE = "ids.json"  # in a gold directory: file name -> document id, where they differ
 PRICES_ENV = "TRIALX_PRICES"
 
 
@@ -67,19 +68,35 @@ def load_gold(gold_dir: str | Path) -> Gold:
         raise GoldError(f"no gold found in {root} (expected {root}/records/<id>.json and {root}/sources/<id>.txt); "
                         "pass --gold DIR")
     gold = Gold(root)
+    ids = _gold_ids(root)
     for path in files:
+        doc_id = ids.get(path.stem, path.stem)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            gold.records[path.stem] = record_dict(TrialRecord.model_validate(data))
+            gold.records[doc_id] = record_dict(TrialRecord.model_validate(data))
         except (OSError, ValueError, ValidationError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise GoldError(f"gold record {path} is invalid: {first}") from None
         for ext in (".txt", ".md", ".html"):
             source = root / "sources" / f"{path.stem}{ext}"
             if source.is_file():
-                gold.sources[path.stem] = source
+                gold.sources[doc_id] = source
                 break
     return gold
+
+
+def _gold_ids(root: Path) -> dict[str, str]:
+    """`ids.json`: file name -> document id, for ids that are not safe file names ("site/001")."""
+    path = root / IDS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        ids = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GoldError(f"{path} is invalid: {exc}") from None
+    if not isinstance(ids, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items()):
+        raise GoldError(f"{path} must map file names to document ids")
+    return ids
 
 
 # ---------------------------------------------------------------- predictions

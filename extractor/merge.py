@@ -56,10 +56,12 @@ UNDERSTOOD_AT = 6
 # as keywords), and the rules, which read these labels on any layout, read none there.
 LABEL_ONLY: dict[str, tuple[str, ...]] = {
     "keywords": ("keyword", "key word"),
-    "collaborators": ("collaborat", "sponsor"),
-    "responsible_party": ("responsible",),
+    "collaborators": ("collaborat", "secondary sponsor", "co-sponsor", "sponsors"),
+    "responsible_party": ("responsible", "information provided by"),
 }
-LABEL_WINDOW = 300
+LABEL_WINDOW = 400
+# A line of the page that starts with another label ("Conditions:") ends the reach of the one above it.
+_LABEL_LINE = re.compile(r"\n[ \t]*[^\W\d][^\n:]{0,40}:")
 
 # Scalars whose rules value stands against the model's even when only the model's is in the text:
 # a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
@@ -241,7 +243,7 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     the value stands on text of its own somewhere."""
     if name in _MAY_NEST:
         return None
-    folded = text.lower()
+    folded = _fold(text)
     others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
     for path in paths:
         ev = llm_ev[path]
@@ -263,20 +265,32 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
 
 
 def _labelled(name: str, paths: list[str], llm_ev: dict[str, Evidence], text: str) -> bool:
-    """For a LABEL_ONLY field: some place the text has each of the value's leaves is on a line naming
-    the field or within LABEL_WINDOW characters after such a name. Other fields: always True."""
+    """For a LABEL_ONLY field: some place the text has each of the value's leaves follows a name of
+    the field within LABEL_WINDOW characters, with no other label line between the two. Other
+    fields: always True."""
     cues = LABEL_ONLY.get(name)
     if cues is None:
         return True
-    folded = text.lower()
+    folded = _fold(text)
+
+    def named_before(at: int) -> bool:
+        window = folded[max(0, at - LABEL_WINDOW):at]
+        last = max(window.rfind(cue) for cue in cues)
+        return last != -1 and _LABEL_LINE.search(window, last) is None
+
     for path in paths:
         ev = llm_ev[path]
-        if _located(ev) and not any(
-            any(cue in folded[max(0, min(at - LABEL_WINDOW, folded.rfind("\n", 0, at) + 1)):at] for cue in cues)
-            for at, _ in _occurrences(ev, folded)
-        ):
+        if _located(ev) and not any(named_before(at) for at, _ in _occurrences(ev, folded)):
             return False
     return True
+
+
+def _fold(text: str) -> str:
+    """The text lower-cased with its offsets kept (a character whose lower case is longer, as "İ", stays)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
 
 
 def _located(ev: Evidence) -> bool:

@@ -1,5 +1,6 @@
 """Reviewed documents become gold: `sources/<id>.txt` and `records/<id>.json`, the layout
-`trialx eval --gold DIR` reads; a document is in it only once a person marked it reviewed."""
+`trialx eval --gold DIR` reads (with `ids.json` naming the documents whose id is not a safe file
+name); a document is in it only once a person marked it reviewed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from review.sources import Catalog
 from review.state import DocumentState, current_state
+from evals import IDS_FILE
 from review.store import ReviewStore
 
 __all__ = ["export_gold", "gold_files", "gold_zip", "reviewed_states"]
@@ -43,6 +45,7 @@ def gold_files(states: list[DocumentState]) -> dict[str, str]:
     """Relative path -> content for a gold set of these documents."""
     files: dict[str, str] = {}
     taken: set[str] = set()
+    renamed: dict[str, str] = {}
     for state in states:
         if state.record is None:
             continue
@@ -50,9 +53,13 @@ def gold_files(states: list[DocumentState]) -> dict[str, str]:
         if name in taken:  # "a/b" and "a b" both make "a_b": keep both documents
             name = f"{name}~{hashlib.sha256(state.doc_id.encode('utf-8')).hexdigest()[:8]}"
         taken.add(name)
+        if name != state.doc_id:
+            renamed[name] = state.doc_id
         files[f"sources/{name}.txt"] = state.text
         files[f"records/{name}.json"] = json.dumps(state.record.model_dump(mode="json"), indent=2,
                                                    ensure_ascii=False) + "\n"
+    if renamed:  # file name -> the document's own id, so scores match runs that used the ids
+        files[IDS_FILE] = json.dumps(renamed, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     return files
 
 

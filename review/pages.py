@@ -308,7 +308,7 @@ def document_page(state: DocumentState, job: JobSummary, who: str, *, prev_doc: 
     text = highlighted_text(state.text, state.evidence, classes)
     data = {"api": api, "job": job.id, "doc": state.doc_id, "next": doc_url(job.id, next_doc) if next_doc else None,
             "kinds": schema_kinds(), "flagged": first_flagged(state),
-            "groups": f"/review/api/jobs/{jid}/{did}/group/",
+            "groups": f"/review/api/group/{jid}/{did}?name=",
             "reviewed": reviewed is not None}
     body = (f'<main class="doc">{head}{stale}<div class="split"><section id="page-text" class="page-text" '
             f'aria-label="page text">{text}</section><section id="record" aria-label="record">'

@@ -50,8 +50,9 @@ class ReviewConfig:
     verify_token: Callable[[str], str | None]
     secure_cookie: bool = True
     anonymous: str | None = None
-    # whether a name still signs in (a session of a name whose token was removed ends with it)
-    is_user: Callable[[str], bool] = lambda who: True
+    # a fingerprint of the credential a name signs in with now (None: it has none); a session made
+    # with another one (the token removed or replaced) ends
+    credential: Callable[[str], str | None] = lambda who: ""
 
 
 class ReviewedBody(BaseModel):
@@ -73,10 +74,10 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             scheme, _, token = auth.partition(" ")
             return config.verify_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         sid = request.cookies.get(COOKIE)
-        if sid:
-            who = store.session_user(sid)
-            return who if who is not None and config.is_user(who) else None
-        return config.anonymous
+        session = store.session_user(sid) if sid else None
+        if session is not None and config.credential(session[0]) == session[1]:
+            return session[0]
+        return config.anonymous  # no session, or a stale one: signed in as no one (or the local owner)
 
     def api_user(request: Request) -> str:
         who = who_of(request)
@@ -156,8 +157,9 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
             return _html(login_page(target, "That token is not valid."), 401)
         failures.pop(client, None)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, store.new_session(who), httponly=True, secure=config.secure_cookie,
-                            samesite="strict", path="/review", max_age=12 * 3600)
+        sid = store.new_session(who, config.credential(who) or "")
+        response.set_cookie(COOKIE, sid, httponly=True, secure=config.secure_cookie, samesite="strict",
+                            path="/review", max_age=12 * 3600)
         return response
 
     @router.post("/logout")
@@ -188,6 +190,8 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
 
     @router.get("/jobs/{job}/{doc:path}")
     def document(request: Request, job: str, doc: str) -> Response:
+        if not doc:  # "/review/jobs/J/": the queue
+            return RedirectResponse(f"/review/jobs/{quote(job, safe='')}", status_code=307)
         who = page_user(request)
         if isinstance(who, Response):
             return who
@@ -216,7 +220,7 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         return Response(gold_zip(catalog, store, job), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="gold-{safe_name(job)}.zip"'})
 
-    @router.get("/api/jobs/{job}/{doc:path}/group/{name}")
+    @router.get("/api/group/{job}/{doc:path}")
     def api_group(request: Request, job: str, doc: str, name: str) -> Response:
         """The rows of a folded list field, as HTML for the document page."""
         job_of(job, api_user(request))
@@ -226,7 +230,9 @@ def mount_review(app: FastAPI, config: ReviewConfig) -> None:
         return _html(rows_html)
 
     @router.get("/api/jobs/{job}/{doc:path}")
-    def api_document(request: Request, job: str, doc: str) -> dict[str, Any]:
+    def api_document(request: Request, job: str, doc: str) -> Any:
+        if not doc:  # "/review/api/jobs/J/": the queue
+            return api_queue(request, job)
         job_of(job, api_user(request))
         return state_of(job, doc)[0].to_json()
 

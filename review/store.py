@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS changes_doc ON changes(job, doc);
 CREATE TABLE IF NOT EXISTS reviewed (
   job TEXT NOT NULL, doc TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (job, doc));
 CREATE TABLE IF NOT EXISTS sessions (
-  id_hash TEXT PRIMARY KEY, who TEXT NOT NULL, expires REAL NOT NULL);
+  id_hash TEXT PRIMARY KEY, who TEXT NOT NULL, expires REAL NOT NULL, credential TEXT NOT NULL DEFAULT '');
 """
 
 
@@ -46,6 +46,9 @@ class ReviewStore:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        if "credential" not in {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}:
+            # a store from before sessions were bound to a credential: its sessions match none and end
+            self._db.execute("ALTER TABLE sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         with self._lock:
@@ -100,19 +103,23 @@ class ReviewStore:
         return {r[0]: (r[1], r[2]) for r in rows}
 
     # --- sessions -----------------------------------------------------------------------------
-    def new_session(self, who: str, ttl_s: float = 12 * 3600) -> str:
-        """A fresh random session id for `who` (the cookie's value); only its hash is stored."""
+    def new_session(self, who: str, credential: str = "", ttl_s: float = 12 * 3600) -> str:
+        """A fresh random session id for `who` (the cookie's value); only its hash is stored, with
+        `credential`, a fingerprint of the credential `who` signed in with (not the credential)."""
         sid = secrets.token_urlsafe(32)
         now = time.time()
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
-            self._db.execute("INSERT INTO sessions VALUES (?,?,?)", (_hash(sid), who, now + ttl_s))
+            self._db.execute("INSERT INTO sessions (id_hash, who, expires, credential) VALUES (?,?,?,?)",
+                             (_hash(sid), who, now + ttl_s, credential))
         return sid
 
-    def session_user(self, sid: str) -> str | None:
+    def session_user(self, sid: str) -> tuple[str, str] | None:
+        """(who, credential fingerprint) of a live session, else None."""
         with self._lock:
-            row = self._db.execute("SELECT who, expires FROM sessions WHERE id_hash=?", (_hash(sid),)).fetchone()
-        return str(row[0]) if row is not None and row[1] > time.time() else None
+            row = self._db.execute("SELECT who, expires, credential FROM sessions WHERE id_hash=?",
+                                   (_hash(sid),)).fetchone()
+        return (str(row[0]), str(row[2])) if row is not None and row[1] > time.time() else None
 
     def end_session(self, sid: str) -> None:
         with self._lock:

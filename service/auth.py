@@ -45,9 +45,11 @@ class TokenRegistry:
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def knows(self, name: str) -> bool:
-        """Whether `name` still has a token (a review session of a removed name ends with it)."""
-        return name in self._hashes
+    def fingerprint(self, name: str) -> str | None:
+        """A short digest of `name`'s token hash, or None when `name` has no token: a review session
+        is bound to it, so replacing or removing the token ends the session (no verifier is stored)."""
+        expected = self._hashes.get(name)
+        return None if expected is None else hashlib.sha256(f"session:{expected}".encode()).hexdigest()[:16]
 
     def verify(self, token: str) -> str | None:
         """The token's name, or None; every entry is compared so timing says nothing."""

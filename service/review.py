@@ -57,5 +57,5 @@ def mount_service_review(app: FastAPI, store: JobStore, tokens: TokenRegistry, h
     reviews = ReviewStore(home / "review.sqlite")
     anonymous = "local" if not len(tokens) else None
     mount_review(app, ReviewConfig(CombinedCatalog(catalogs), reviews, tokens.verify, secure_cookie, anonymous,
-                                   is_user=tokens.knows))
+                                   credential=tokens.fingerprint))
     return reviews

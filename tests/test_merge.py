@@ -509,3 +509,23 @@ def test_label_only_fields_are_kept_where_the_page_names_them_and_dropped_where_
     for path in ("keywords[0]", "collaborators[0]", "responsible_party"):
         assert "LLM_RULES_DISAGREE" in issue_codes(dropped, path), path
     assert dropped.record.brief_title == "Text Messages for Type 2 Diabetes"  # other fields untouched
+
+
+@pytest.mark.parametrize("page, answer, kept", [
+    # the label's reach ends at the next label line
+    ("Keywords: telehealth\nConditions: Type 2 Diabetes\n", {"keywords": ["telehealth", "Type 2 Diabetes"]},
+     {"keywords": ["telehealth"]}),
+    # the lead sponsor's label is not a collaborators label
+    ("Lead Sponsor: Acme University\nPhase: 2\n", {"collaborators": ["Acme University"]}, {"collaborators": []}),
+    ("Secondary sponsor: Acme University\n", {"collaborators": ["Acme University"]},
+     {"collaborators": ["Acme University"]}),
+    # a label the rules' lexicon also reads as the responsible party
+    ("Information provided by: Jane Roe, MD\n", {"responsible_party": "Jane Roe"}, {"responsible_party": "Jane Roe"}),
+    # characters whose lower case is longer ("İ") before the label do not move the offsets
+    ("İ" * 30 + "\nCollaborators: Western Health Board\n", {"collaborators": ["Western Health Board"]},
+     {"collaborators": ["Western Health Board"]}),
+])
+def test_label_only_edges(page: str, answer: dict[str, Any], kept: dict[str, Any]) -> None:
+    result = merge(TrialRecord(**answer), rules(), page)
+    for name, value in kept.items():
+        assert getattr(result.record, name) == value, (name, page)

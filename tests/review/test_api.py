@@ -148,10 +148,15 @@ def test_document_ids_with_a_slash_or_a_route_name_are_reachable(tmp_path: Path)
 async def _awkward_ids(tmp_path: Path) -> None:
     """Ids come from the people who send jobs: "site/001" and "export" reach their own document."""
     async with client(config(tmp_path)) as c:
-        body = "\n".join(json.dumps({"id": d, "text": page(i)}) for i, d in ((4, "site/001"), (5, "export")))
+        ids = ((4, "site/001"), (5, "export"), (6, "site/group/arms"))
+        body = "\n".join(json.dumps({"id": d, "text": page(i)}) for i, d in ids)
         job = await a_job(c, body)
         listed = [d["id"] for d in (await c.get(f"/review/api/jobs/{job}", headers=A)).json()]
-        assert sorted(listed) == ["export", "site/001"]
+        assert sorted(listed) == ["export", "site/001", "site/group/arms"]
+        assert (await c.get(f"/review/api/jobs/{job}/", headers=A)).json() == \
+            (await c.get(f"/review/api/jobs/{job}", headers=A)).json()  # a trailing slash is the queue
+        grouped = await c.get(f"/review/api/jobs/{job}/site/group/arms", headers=A)
+        assert grouped.status_code == 200 and grouped.json()["record"]["enrollment"] == 16
         slashed = await c.get(f"/review/api/jobs/{job}/site%2F001", headers=A)
         assert slashed.status_code == 200 and slashed.json()["record"]["enrollment"] == 14
         assert (await c.get(f"/review/jobs/{job}/site%2F001", headers=A)).status_code == 200
@@ -174,7 +179,16 @@ async def _removed_token(tmp_path: Path) -> None:
         ok = await c.post("/review/login", data={"token": "tok-alice", "next": f"/review/jobs/{job}"})
         session = {"cookie": cookie_of(ok)}
         assert (await c.get(f"/review/jobs/{job}", headers=session)).status_code == 200
-    # the server restarts on the same home without alice's token: her cookie signs in no one
-    async with client(config(tmp_path, tokens="bob=tok-bob")) as c:
+    # the server restarts on the same home with alice's token replaced, then removed: her cookie
+    # signs in no one, though a new sign-in with the new token works
+    async with client(config(tmp_path, tokens="alice=tok-alice-2,bob=tok-bob")) as c:
         assert (await c.get(f"/review/jobs/{job}", headers=session)).status_code == 303
         assert (await c.get(f"/review/api/jobs/{job}", headers=session)).status_code == 401
+        again = await c.post("/review/login", data={"token": "tok-alice-2", "next": f"/review/jobs/{job}"})
+        assert (await c.get(f"/review/jobs/{job}", headers={"cookie": cookie_of(again)})).status_code == 200
+    async with client(config(tmp_path, tokens="bob=tok-bob")) as c:
+        assert (await c.get(f"/review/jobs/{job}", headers={"cookie": cookie_of(again)})).status_code == 303
+    # a loopback server without tokens: a leftover cookie is no one, so the page is the local owner's
+    async with client(config(tmp_path, tokens="")) as c:
+        local = await c.get("/review/jobs", headers=session)
+        assert local.status_code == 200

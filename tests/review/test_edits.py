@@ -64,6 +64,6 @@ def test_store_keeps_who_and_when_and_undoes_the_last_change(tmp_path: Path) -> 
     store.mark_reviewed("j", "d", "alice")
     assert store.reviewed("j")["d"][0] == "alice"
     sid = store.new_session("alice")
-    assert store.session_user(sid) == "alice" and store.session_user("forged") is None
+    assert store.session_user(sid) == ("alice", "") and store.session_user("forged") is None
     store.end_session(sid)
     assert store.session_user(sid) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from review import DocumentView, Edit, current_state
@@ -76,3 +78,19 @@ def test_gold_files_keep_documents_whose_ids_make_the_same_file_name() -> None:
     states = [current_state(DocumentView(doc, f"{doc}.txt", TEXT, {**line(), "id": doc}), []) for doc in ("a/b", "a b")]
     files = gold_files(states)
     assert len([name for name in files if name.startswith("records/")]) == 2 and "records/a_b.json" in files
+
+
+def test_gold_of_ids_that_are_not_file_names_reads_back_under_those_ids(tmp_path: Path) -> None:
+    """"site/001" is written as a safe file name and read back by load_gold as "site/001", so the
+    exported gold scores a run whose lines carry the original ids."""
+    from evals import load_gold
+    from review.gold import gold_files
+
+    docs = ("site/001", "a b", "plain")
+    states = [current_state(DocumentView(doc, f"{doc}.txt", TEXT, {**line(), "id": doc}), []) for doc in docs]
+    for rel, content in gold_files(states).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content, encoding="utf-8")
+    gold = load_gold(tmp_path)
+    assert sorted(gold.records) == sorted(docs) and sorted(gold.sources) == sorted(docs)
+    assert json.loads((tmp_path / "ids.json").read_text()) == {"a_b": "a b", "site_001": "site/001"}
