@@ -9,8 +9,10 @@ model fills what the rules left empty, value by value and item by item, only wit
 supports; a model value (or list item) found nowhere in the text is dropped and flagged
 UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
 field (a purpose inferred from the description, the site's name glued to the title) is dropped and
-flagged LLM_RULES_DISAGREE. Keywords, collaborators and the responsible party (LABEL_ONLY) are
-taken from the model only where the page names the field near the value.
+flagged LLM_RULES_DISAGREE. Fields a page states only under their own label (LABEL_ONLY: lead
+sponsor, acronym, official title, keywords, collaborators, responsible party, why stopped) are
+taken from the model only where the page names the field near the value; an intervention named
+by its type ("DRUG") is dropped.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -29,7 +31,7 @@ from extractor.checks import run_checks
 from extractor.errors import TrialxError
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
-from extractor.schema import TrialRecord
+from extractor.schema import Intervention, TrialRecord
 
 __all__ = ["LABEL_ONLY", "RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
@@ -49,15 +51,21 @@ RELIABLE_FIELDS = frozenset({
 SILENCE_COUNTS = RELIABLE_FIELDS | {"conditions", "keywords"}
 UNDERSTOOD_AT = 6
 
-# Fields a page states only under their own label ("Keywords", "Collaborators", "Secondary sponsor",
-# "Responsible party"): a model value for one of them is kept only where the page names the field
-# just before it (same line, or within LABEL_WINDOW characters above). Without the label it is a
-# guess from prose or page chrome (the site's name as the responsible party, topics from the summary
-# as keywords), and the rules, which read these labels on any layout, read none there.
+# Fields a page states only under their own label (gold/GUIDELINES.md: "No sponsor label ->
+# lead_sponsor null", an acronym or official title "only when labelled"; keywords, collaborators,
+# the responsible party and why a trial stopped are rows of their own): a model value for one of
+# them is kept only where the page names the field before it, within LABEL_WINDOW characters and
+# with no other label line between. Without the label it is a guess from prose or page chrome (the
+# registry's or the charity's name as the sponsor, topics from the summary as keywords), and the
+# rules, which read these labels on any layout, read none there.
 LABEL_ONLY: dict[str, tuple[str, ...]] = {
     "keywords": ("keyword", "key word"),
     "collaborators": ("collaborat", "secondary sponsor", "co-sponsor", "sponsors"),
     "responsible_party": ("responsible", "information provided by"),
+    "lead_sponsor": ("sponsor", "leads", "lead organi"),
+    "acronym": ("acronym", "short title", "abbreviated title"),
+    "official_title": ("official title", "scientific title", "full title", "official scientific title"),
+    "why_stopped": ("why stop", "reason", "stopped", "terminat", "suspen", "withdr", "abandon"),
 }
 LABEL_WINDOW = 400
 # A line of the page that starts with another label ("Conditions:") ends the reach of the one above it.
@@ -293,6 +301,12 @@ def _fold(text: str) -> str:
     return "".join(low if len(low := c.lower()) == 1 else c for c in text)
 
 
+def _names_its_type(item: Any) -> bool:
+    """An item whose name is its type code ("DRUG" as the name of a drug intervention): a form's
+    category read as the thing itself, not a name the page gives."""
+    return isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value)
+
+
 def _located(ev: Evidence) -> bool:
     return ev.status != MatchStatus.NONE and ev.start is not None and ev.end is not None and ev.end > ev.start
 
@@ -414,6 +428,9 @@ def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: 
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
                                         f"{other}; dropped"))
+        elif _names_its_type(item):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} is named by its type only; dropped"))
         elif not _labelled(name, leaves, llm_ev, text):
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)}, but the page names no {name} where it "

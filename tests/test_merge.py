@@ -165,6 +165,7 @@ Accepts Healthy Volunteers: No
     (
         """Exercise Program for Cancer-Related Fatigue (MOVE-CRF)
 
+Acronym: MOVE-CRF
 NCT Number: NCT04222222
 Other Study ID Numbers: CRF-2020-07
 Overall Status: Completed
@@ -458,7 +459,9 @@ def test_a_value_read_from_another_fields_text_is_not_taken_where_the_rules_read
     result = merge(misread, ruled, page)
     assert result.record.primary_purpose is None and result.record.official_title is None
     assert {"LLM_RULES_DISAGREE"} <= issue_codes(result, "primary_purpose") & issue_codes(result, "official_title")
-    assert result.record.acronym == "Aspirin"
+    # the acronym is not dropped as misplaced (it may sit inside the title) but for want of its label
+    assert result.record.acronym is None
+    assert any("names no acronym" in i.message for i in result.issues if i.paths == ["acronym"])
 
 
 def test_where_the_rules_read_the_layout_their_silence_counts_and_elsewhere_the_model_fills() -> None:
@@ -529,3 +532,22 @@ def test_label_only_edges(page: str, answer: dict[str, Any], kept: dict[str, Any
     result = merge(TrialRecord(**answer), rules(), page)
     for name, value in kept.items():
         assert getattr(result.record, name) == value, (name, page)
+
+
+def test_a_sponsor_or_acronym_without_its_label_is_not_taken_from_the_model() -> None:
+    """gold/GUIDELINES.md: no sponsor label -> no lead sponsor; an acronym only when labelled. The
+    registry's name in the page header is not the sponsor, a tag at the end of the title not an acronym."""
+    page = "Registry of Example Trials\n\nExercise for Fatigue (MOVE-CRF)\nStatus: Completed\n"
+    result = merge(TrialRecord(lead_sponsor="Registry of Example Trials", acronym="MOVE-CRF"), rules(), page)
+    assert result.record.lead_sponsor is None and result.record.acronym is None
+    labelled = page + "Sponsor: Registry of Example Trials\nAcronym: MOVE-CRF\n"
+    kept = merge(TrialRecord(lead_sponsor="Registry of Example Trials", acronym="MOVE-CRF"), rules(), labelled)
+    assert kept.record.lead_sponsor == "Registry of Example Trials" and kept.record.acronym == "MOVE-CRF"
+
+
+def test_an_intervention_named_by_its_type_is_dropped() -> None:
+    page = "Intervention type: Drug\nOther\nPlacebo tablets twice a day\n"
+    answer = TrialRecord(interventions=[{"type": "DRUG", "name": "Drug"}, {"type": "OTHER", "name": "Placebo tablets"}])
+    result = merge(answer, rules(), page)
+    assert [i.name for i in result.record.interventions] == ["Placebo tablets"]
+    assert "LLM_RULES_DISAGREE" in issue_codes(result, "interventions[0]")
