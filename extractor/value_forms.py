@@ -47,7 +47,8 @@ def _display_forms(value: Any) -> list[str]:
                 forms.append(key.replace("_", " "))
         return forms
     if isinstance(value, str):
-        if m := re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value):
+        if (m := re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)) and 1 <= int(m[2] or 1) <= 12 \
+                and 1 <= int(m[3] or 1) <= 31:  # "2019-13" (an identifier, a model's bad date) is text, not a date
             return _date_forms(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
         if m := re.fullmatch(r"(\d+) (Year|Month|Week|Day|Hour|Minute)s?", value):
             n, unit = m[1], m[2].lower()

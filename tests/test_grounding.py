@@ -221,3 +221,13 @@ def test_an_objects_values_are_grounded_on_their_cells_not_in_the_title() -> Non
     assert text[evidence["arms[0].label"].start - 1] == "\n"  # the table row, not the title
     city = evidence["locations[0].city"]
     assert text[city.start:city.end + 9] == "Nanjing, Jiangsu"
+
+
+def test_date_shaped_text_that_is_no_date_is_grounded_as_text() -> None:
+    """A free-text or id value shaped like a date with month 13 or 00 (a model's answer, an
+    identifier "2019-13") is looked for as written, never a crash of the whole document."""
+    from extractor.grounding import ground
+    from extractor.schema import TrialRecord
+
+    evidence, _ = ground(TrialRecord(secondary_ids=["2019-13", "2019-00"]), "Other IDs: 2019-13, 2019-00\n")
+    assert evidence["secondary_ids[0]"].status.value != "none" and evidence["secondary_ids[1]"].status.value != "none"
