@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -130,16 +133,21 @@ def test_five_percent_error_lines(tmp_path: Path) -> None:
     assert not _failed(lines) and len(lines) == 60
 
 
-def test_retry_through_the_real_time_path(pages: Path, tmp_path: Path) -> None:
+@contextmanager
+def _expired_batch(pages: Path, tmp_path: Path) -> Iterator[tuple[BatchDir, Any, Path, list[Path]]]:
+    """A run whose one batch expired: (store, api, results path, the files to collect from)."""
     store = _prepared(pages, tmp_path)
-    out = tmp_path / "results.jsonl"
     with FakeBatchAPI(model=FakeOpenAI(reading_responder), outcomes=["expired"]) as fake:
         api = _api(fake)
         submit(api, store)
-        files = _finish(api, store)
-    with FakeOpenAI(reading_responder) as model:
-        sent = retry(store, files, realtime=True, base_url=model.base_url)
-        assert sent["realtime_documents"] == 6 and len(model.requests) == 6
+        yield store, api, tmp_path / "results.jsonl", _finish(api, store)
+
+
+def test_retry_through_the_real_time_path(pages: Path, tmp_path: Path) -> None:
+    with _expired_batch(pages, tmp_path) as (store, _, out, files):
+        with FakeOpenAI(reading_responder) as model:
+            sent = retry(store, files, realtime=True, base_url=model.base_url)
+            assert sent["realtime_documents"] == 6 and len(model.requests) == 6
     collect(store, out, files)
     lines = _accounted(out, store)
     assert not _failed(lines)
@@ -166,12 +174,7 @@ def test_retry_for_a_runner_writes_new_files(tmp_path: Path) -> None:
 
 
 def test_a_real_time_retry_that_fails_leaves_the_batch_retry_open(pages: Path, tmp_path: Path) -> None:
-    store = _prepared(pages, tmp_path)
-    out = tmp_path / "results.jsonl"
-    with FakeBatchAPI(model=FakeOpenAI(reading_responder), outcomes=["expired"]) as fake:
-        api = _api(fake)
-        submit(api, store)
-        files = _finish(api, store)
+    with _expired_batch(pages, tmp_path) as (store, api, out, files):
         with FakeOpenAI(reading_responder, per_document=["not_json"] * 3) as model:
             assert retry(store, files, realtime=True, base_url=model.base_url)["realtime_documents"] == 6
         collect(store, out, files)
