@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.sqlite_wal import enable_wal
 from review.edits import Edit
 
 __all__ = ["Change", "ReviewStore"]
@@ -44,7 +45,7 @@ class ReviewStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._db)
         self._db.executescript(_SCHEMA)
         if "credential" not in {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}:
             # a store from before sessions were bound to a credential: its sessions match none and end

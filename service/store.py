@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from extractor.sqlite_wal import enable_wal
+
 __all__ = ["Claim", "Finished", "JobInfo", "JobStore", "NewDocument", "QueueFull"]
 
 _SCHEMA = """
@@ -90,7 +92,7 @@ class JobStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._db)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         if requeue:  # only the serving process: a reader (trialx gold export) leaves running claims alone

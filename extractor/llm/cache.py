@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.home import trialx_home
+from extractor.sqlite_wal import enable_wal
 
 __all__ = ["ResponseCache", "cache_key", "cache_path"]
 
@@ -54,7 +55,7 @@ class ResponseCache:
         self.path = path or cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
