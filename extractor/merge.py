@@ -9,10 +9,10 @@ model fills what the rules left empty, value by value and item by item, only wit
 supports; a model value (or list item) found nowhere in the text is dropped and flagged
 UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
 field (a purpose inferred from the description, the site's name glued to the title) is dropped and
-flagged LLM_RULES_DISAGREE. Fields a page states only under their own label (LABEL_ONLY: lead
-sponsor, acronym, official title, keywords, collaborators, responsible party, why stopped) are
-taken from the model only where the page names the field near the value; an intervention named
-by its type ("DRUG") is dropped.
+flagged LLM_RULES_DISAGREE. Fields a page states only under their own label (field_labels:
+sponsors, acronym, titles, keywords, why stopped, primary purpose, sex, outcomes) are taken from
+the model only where the page names the field near the value; an intervention named by its type
+("DRUG") and a site that is the sponsor (its contact address) are dropped.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -21,7 +21,6 @@ record is complete and trustworthy as far as the rules go, only less of it is fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
@@ -29,11 +28,12 @@ from pydantic import BaseModel
 
 from extractor.checks import run_checks
 from extractor.errors import TrialxError
+from extractor.field_labels import fold, labelled, located, occurrences
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
-from extractor.schema import Intervention, TrialRecord
+from extractor.schema import Intervention, Location, TrialRecord
 
-__all__ = ["LABEL_ONLY", "RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
+__all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
 # Fields the rules read reliably (ids, dates, enums, counts).
 RELIABLE_FIELDS = frozenset({
@@ -50,26 +50,6 @@ RELIABLE_FIELDS = frozenset({
 # could not read, the model fills them as any other field.
 SILENCE_COUNTS = RELIABLE_FIELDS | {"conditions", "keywords"}
 UNDERSTOOD_AT = 6
-
-# Fields a page states only under their own label (gold/GUIDELINES.md: "No sponsor label ->
-# lead_sponsor null", an acronym or official title "only when labelled"; keywords, collaborators,
-# the responsible party and why a trial stopped are rows of their own): a model value for one of
-# them is kept only where the page names the field before it, within LABEL_WINDOW characters and
-# with no other label line between. Without the label it is a guess from prose or page chrome (the
-# registry's or the charity's name as the sponsor, topics from the summary as keywords), and the
-# rules, which read these labels on any layout, read none there.
-LABEL_ONLY: dict[str, tuple[str, ...]] = {
-    "keywords": ("keyword", "key word"),
-    "collaborators": ("collaborat", "secondary sponsor", "co-sponsor", "sponsors"),
-    "responsible_party": ("responsible", "information provided by"),
-    "lead_sponsor": ("sponsor", "leads", "lead organi"),
-    "acronym": ("acronym", "short title", "abbreviated title"),
-    "official_title": ("official title", "scientific title", "full title", "official scientific title"),
-    "why_stopped": ("why stop", "reason", "stopped", "terminat", "suspen", "withdr", "abandon"),
-}
-LABEL_WINDOW = 400
-# A line of the page that starts with another label ("Conditions:") ends the reach of the one above it.
-_LABEL_LINE = re.compile(r"\n[ \t]*[^\W\d][^\n:]{0,40}:")
 
 # Scalars whose rules value stands against the model's even when only the model's is in the text:
 # a small model's grounded guess there is usually page chrome (a site's name as the sponsor).
@@ -159,7 +139,8 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
         l_ok, r_ok = _grounded(llm_ev, name, llm_idx), _grounded(rules_ev, name, rules_idx)
         if isinstance(lv, list) and not (_empty(rv) and understood and name in SILENCE_COUNTS):
             if _empty(rv):  # the model alone read this list: its items the text supports
-                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues, spans, text)
+                values[name], provenance[name] = _model_items(name, lv, llm_ev, issues, spans, text,
+                                                                  _sponsors(values))
             else:  # the rules read it too: their list stands, the model's other items are reported
                 values[name], provenance[name] = _keep_rules_list(name, lv, rv, llm_ev, issues)
             origin[name] = "merged"
@@ -173,7 +154,7 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
                                 message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
                                         f"{other}; the rules read no {name}, so none is kept"))
             values[name], provenance[name] = None, Provenance(source=Source.NONE)
-        elif _empty(rv) and not isinstance(lv, list) and l_ok and not _labelled(name, llm_idx.get(name, []), llm_ev, text):
+        elif _empty(rv) and not isinstance(lv, list) and l_ok and not labelled(name, llm_idx.get(name, []), llm_ev, text):
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                                 message=f"{name}: model said {_show(lv)}, but the page names no {name} where it "
                                         f"stands and the rules read none, so none is kept"))
@@ -251,17 +232,17 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     the value stands on text of its own somewhere."""
     if name in _MAY_NEST:
         return None
-    folded = _fold(text)
+    folded = fold(text)
     others = [(f, a, b) for f, a, b in spans if f != name and f not in _MAY_NEST]
     for path in paths:
         ev = llm_ev[path]
-        if ev.start is None or ev.end is None or not _located(ev):
+        if ev.start is None or ev.end is None or not located(ev):
             continue
         for other, a, b in others:
             if ev.start <= a and b <= ev.end and (ev.start, ev.end) != (a, b):
                 return other
         homes: list[str] = []
-        for at, size in _occurrences(ev, folded):
+        for at, size in occurrences(ev, folded):
             home = next((f for f, a, b in others if a <= at and at + size <= b), None)
             if home is None:
                 break  # found on text of its own
@@ -272,53 +253,21 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     return None
 
 
-def _labelled(name: str, paths: list[str], llm_ev: dict[str, Evidence], text: str) -> bool:
-    """For a LABEL_ONLY field: some place the text has each of the value's leaves follows a name of
-    the field within LABEL_WINDOW characters, with no other label line between the two. Other
-    fields: always True."""
-    cues = LABEL_ONLY.get(name)
-    if cues is None:
-        return True
-    folded = _fold(text)
-
-    def named_before(at: int) -> bool:
-        window = folded[max(0, at - LABEL_WINDOW):at]
-        last = max(window.rfind(cue) for cue in cues)
-        return last != -1 and _LABEL_LINE.search(window, last) is None
-
-    for path in paths:
-        ev = llm_ev[path]
-        if _located(ev) and not any(named_before(at) for at, _ in _occurrences(ev, folded)):
-            return False
-    return True
+def _not_an_item(item: Any, sponsors: set[str]) -> str | None:
+    """Why a model list item is no item of its list, or None: an intervention named by its type
+    ("DRUG": a form's category read as the thing itself), or a site that is the trial's sponsor
+    (the sponsor's contact address is not a site: gold/GUIDELINES.md, only listed sites are locations)."""
+    if isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value):
+        return "is named by its type only"
+    if isinstance(item, Location) and item.facility and _norm(item.facility) in sponsors:
+        return "is the sponsor's address, not a listed site"
+    return None
 
 
-def _fold(text: str) -> str:
-    """The text lower-cased with its offsets kept (a character whose lower case is longer, as "İ", stays)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
-
-
-def _names_its_type(item: Any) -> bool:
-    """An item whose name is its type code ("DRUG" as the name of a drug intervention): a form's
-    category read as the thing itself, not a name the page gives."""
-    return isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value)
-
-
-def _located(ev: Evidence) -> bool:
-    return ev.status != MatchStatus.NONE and ev.start is not None and ev.end is not None and ev.end > ev.start
-
-
-def _occurrences(ev: Evidence, folded: str) -> Iterator[tuple[int, int]]:
-    """(start, length) of every place the (case-folded) text has the evidence's quote, in order."""
-    assert ev.start is not None and ev.end is not None
-    quote = folded[ev.start:ev.end]
-    at = folded.find(quote)
-    while at != -1:
-        yield at, len(quote)
-        at = folded.find(quote, at + 1)
+def _sponsors(values: dict[str, Any]) -> set[str]:
+    """The merged lead sponsor's and collaborators' names (both come before `locations`), normalized."""
+    names = [values.get("lead_sponsor")] + list(values.get("collaborators") or [])
+    return {_norm(n) for n in names if isinstance(n, str) and n}
 
 
 def _field_of(path: str) -> str:
@@ -414,9 +363,9 @@ def _item_grounded(name: str, i: int, llm_ev: dict[str, Evidence]) -> bool:
 
 
 def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: list[Issue],
-                 spans: list[tuple[str, int, int]], text: str) -> tuple[list[Any], Provenance]:
+                 spans: list[tuple[str, int, int]], text: str, sponsors: set[str]) -> tuple[list[Any], Provenance]:
     """A list only the model read: its items the text supports, in its order, unless read from the
-    text the rules read as another field; the others dropped."""
+    text the rules read as another field or not an item of this list at all; the others dropped."""
     kept: list[Any] = []
     for i, item in enumerate(lv):
         prefix = f"{name}[{i}]"
@@ -428,10 +377,10 @@ def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: 
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
                                         f"{other}; dropped"))
-        elif _names_its_type(item):
+        elif (why := _not_an_item(item, sponsors)) is not None:
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
-                                message=f"{prefix}: model value {_show(item)} is named by its type only; dropped"))
-        elif not _labelled(name, leaves, llm_ev, text):
+                                message=f"{prefix}: model value {_show(item)} {why}; dropped"))
+        elif not labelled(name, leaves, llm_ev, text):
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)}, but the page names no {name} where it "
                                         f"stands and the rules read none; dropped"))

@@ -551,3 +551,74 @@ def test_an_intervention_named_by_its_type_is_dropped() -> None:
     result = merge(answer, rules(), page)
     assert [i.name for i in result.record.interventions] == ["Placebo tablets"]
     assert "LLM_RULES_DISAGREE" in issue_codes(result, "interventions[0]")
+
+
+LAY_PAGE = """A trial of shorter radiotherapy for bladder cancer
+
+The aims of this trial are to find out:
+if shorter radiotherapy is as good as standard radiotherapy at stopping the cancer coming back
+about the side effects
+
+Who can enter
+You may be able to join this trial if all of the following apply. You:
+are at least 18 years old
+have chosen radiotherapy to keep your bladder
+
+Hospital visits
+You see the doctor and have tests before you start treatment.
+"""
+
+
+def test_purpose_sex_and_outcomes_are_not_made_from_a_lay_pages_prose() -> None:
+    """An enum word in prose ("before you start treatment"), "all of the following apply" and a lay
+    page's aims are no primary purpose, sex or outcome measures (GUIDELINES §2, §7): dropped, flagged."""
+    answer = TrialRecord(primary_purpose="TREATMENT", sex="ALL",
+                         primary_outcomes=[{"measure": "about the side effects"}])
+    result = merge(answer, rules(), LAY_PAGE)
+    assert result.record.primary_purpose is None and result.record.sex is None
+    assert result.record.primary_outcomes == []
+    for path in ("primary_purpose", "sex", "primary_outcomes[0]"):
+        assert "LLM_RULES_DISAGREE" in issue_codes(result, path), path
+
+
+@pytest.mark.parametrize("page, answer", [
+    ("Study design\nRandomised\nParallel\nTreatment\n", {"primary_purpose": "TREATMENT"}),
+    ("Primary purpose: Treatment\n", {"primary_purpose": "TREATMENT"}),
+    ("Sex: All\nAge: 18 years and over\n", {"sex": "ALL"}),
+    ("Open to: All genders\n", {"sex": "ALL"}),
+    ("Gender\nBoth\n", {"sex": "ALL"}),
+    ("Healthy women aged 40 to 60 who have never smoked\n", {"sex": "FEMALE"}),
+    # the outcome label reaches down a long list, past the items' own "Time frame:" rows
+    ("Secondary outcome measures\n" + "".join(f"Score number {i} on the scale\nTime frame: week {i}\n" for i in range(1, 40)),
+     {"secondary_outcomes": [{"measure": "Score number 39 on the scale", "time_frame": "week 39"}]}),
+])
+def test_purpose_sex_and_outcomes_under_their_labels_are_kept(page: str, answer: dict[str, Any]) -> None:
+    result = merge(TrialRecord(**answer), rules(), page)
+    for name in answer:
+        assert getattr(result.record, name) == getattr(TrialRecord(**answer), name), (name, page)
+
+
+@pytest.mark.parametrize("page, answer", [
+    ("Inclusion: a small number of patients, all of whom\n", {"sex": "ALL"}),  # "all" in "small" is no sex word
+    ("Primary outcome: Pain at 12 weeks\nConditions: Knee pain\nSwelling of the knee\n",
+     {"primary_outcomes": [{"measure": "Swelling of the knee"}]}),  # past the next label line
+])
+def test_purpose_sex_and_outcomes_elsewhere_are_dropped(page: str, answer: dict[str, Any]) -> None:
+    result = merge(TrialRecord(**answer), rules(), page)
+    for name in answer:
+        assert getattr(result.record, name) in (None, []), (name, page)
+
+
+def test_the_sponsors_address_is_not_a_site() -> None:
+    """A sponsor's contact block reads like a site (organisation, street, town, country); only
+    listed sites are locations (GUIDELINES §8). A listed site of the sponsor's own name is still
+    kept where the rules read the site list (their list stands)."""
+    page = ("Name of Sponsor: Vireon Therapeutics GmbH\nContact point: Vireon Therapeutics GmbH\n"
+            "Street Address: Am Klopferspitz 19\nTown/city: Martinsried\nCountry: Germany\n\n"
+            "Trial sites\nCity Hospital Munich, Munich, Germany\n")
+    answer = TrialRecord(lead_sponsor="Vireon Therapeutics GmbH", locations=[
+        {"facility": "Vireon Therapeutics GmbH", "city": "Martinsried", "country": "Germany"},
+        {"facility": "City Hospital Munich", "city": "Munich", "country": "Germany"}])
+    result = merge(answer, rules(lead_sponsor="Vireon Therapeutics GmbH"), page)
+    assert [loc.facility for loc in result.record.locations] == ["City Hospital Munich"]
+    assert "LLM_RULES_DISAGREE" in issue_codes(result, "locations[0]")
