@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from extractor.result import Evidence, MatchStatus
 
-__all__ = ["LABEL_ONLY", "LABEL_WINDOW", "fold", "labelled", "located", "occurrences"]
+__all__ = ["LABEL_ONLY", "LABEL_WINDOW", "fold", "labelled", "listed_as_site", "located", "occurrences"]
 
 # field -> its labels' words. A value's leaf is labelled when a cue stands before it within the
 # field's window, with no other label line between (see `labelled`).
@@ -32,28 +33,46 @@ LABEL_ONLY: dict[str, tuple[str, ...]] = {
     "official_title": ("official title", "scientific title", "full title", "official scientific title"),
     "why_stopped": ("why stop", "reason", "stopped", "terminat", "suspen", "withdr", "abandon"),
     # an enum word counts under its label or a design block, not in prose ("before you start treatment")
-    "primary_purpose": ("purpose", "study type", "type of study", "design", "classification"),
-    # sex: its label or a sex word on the value's own line or the line above ("Sex: All", "Open to:
-    # All genders", "Gender" over "Both"), not "if all of the following apply"
-    "sex": (r"sex(?:es)?\b", r"genders?\b", r"(?:fe)?males?\b", r"(?:wo)?men\b", r"boys\b", r"girls\b"),
+    "primary_purpose": ("purpose", "study type", "trial type", "type of study", "design", "classification",
+                        "scope"),
+    # sex: a sex word on the value's line or the line above ("Sex: All", "Open to: All genders", "Gender"
+    # over "Both"), or a bare value under the eligibility block; not "if all of the following apply"
+    "sex": (r"sex(?:es|o)?\b", r"g[eé]neros?\b", r"genders?\b", r"(?:fe)?males?\b", r"(?:wo)?men\b",
+            r"boys\b", r"girls\b"),
     "primary_outcomes": ("outcome", "endpoint", "end point", "end-point", "measure"),
     "secondary_outcomes": ("outcome", "endpoint", "end point", "end-point", "measure"),
 }
 LABEL_WINDOW = 400
-# How far a label reaches where it heads a list of long items (ten outcome measures under one heading).
-_LIST_WINDOW = 3000
-_WINDOWS = {"primary_outcomes": _LIST_WINDOW, "secondary_outcomes": _LIST_WINDOW}
-# Fields whose label stands with the value: on its line or the line above, nowhere else.
-_ON_THE_LINE = frozenset({"sex"})
+# A label heading a list of long items reaches far (47 outcome measures under one heading); the next
+# section's label still ends it.
+_WINDOWS = {"primary_outcomes": 20_000, "secondary_outcomes": 20_000}
 # The leaf of a list item that carries its label (an outcome's time frame sits under a label of its own).
 _LABELLED_LEAF = {"primary_outcomes": ".measure", "secondary_outcomes": ".measure"}
 _CUES = {name: re.compile(r"(?<![^\W_])(?:" + "|".join(cues) + ")") for name, cues in LABEL_ONLY.items()}
-# A line that starts with another label ("Conditions:") ends the reach of the one above it; an
-# item's own sub-labels ("Time frame:", "Description:") do not.
-_LABEL_LINE = re.compile(r"\n[ \t]*([^\W\d][^\n:]{0,40}):")
-_SUB_LABEL = re.compile(r"time ?frames?|time ?points?|timepoint\(s\)|descriptions?|assessed|measured", re.IGNORECASE)
+# A line that starts with another label ("Conditions:") ends the reach of the one above it, except
+# the labels that belong to the field's block (an outcome's "Time frame:",
+# "Allocation:" in the design block over a bare "Treatment").
+_LABEL_LINE = re.compile(r"\n[ \t]*([^\W\d][^\n:\[]{0,40}):")
+_OUTCOME_ROWS = r"time ?frames?|time ?points?|timepoint\(s\).*|descriptions?|assessed|measured|primary|secondary|outcomes?.*"
+_BLOCK_LABELS = {
+    "primary_outcomes": re.compile(_OUTCOME_ROWS),
+    "secondary_outcomes": re.compile(_OUTCOME_ROWS),
+    "primary_purpose": re.compile(r"allocation|masking|blinding|(?:intervention )?model|assignment|.*design|"
+                                  r"phases?|study type|trial type|.*setting"),
+}
+# In a long list an item may hold a colon ("Quality of life: EQ-5D at 12 months"): there only a
+# label naming another section ends the reach.
+_LIST_FIELDS = frozenset({"primary_outcomes", "secondary_outcomes"})
+_SECTION = re.compile(r"condition|eligib|inclusion|exclusion|criteria|intervention|arms?\b|sponsor|fund|location|"
+                      r"sites?\b|contact|enrol|sample size|recruit|phase|status|keyword|ethic|publication|"
+                      r"results?\b|sex|gender|ages?\b|date")
+# A site is where the page lists sites: used to tell a sponsor that is also a site from its address.
+_SITE_CUES = re.compile(r"(?<![^\W_])(?:location|site|cent(?:re|er)|recruiting|institution|hospital|participating|"
+                        r"where th|facilit)")
+_ELIGIBILITY = re.compile(r"eligib")
 
 
+@lru_cache(maxsize=8)
 def fold(text: str) -> str:
     """The text lower-cased with its offsets kept (a character whose lower case is longer, as "İ", stays)."""
     lowered = text.lower()
@@ -69,7 +88,7 @@ def located(ev: Evidence) -> bool:
 
 def occurrences(ev: Evidence, folded: str) -> Iterator[tuple[int, int]]:
     """(start, length) of every place the (case-folded) text has the evidence's quote, in order."""
-    assert ev.start is not None and ev.end is not None
+    assert ev.start is not None and ev.end is not None and ev.end > ev.start, "a located evidence"
     quote = folded[ev.start:ev.end]
     # a quote that starts (ends) with a letter or digit is not found inside a word ("all" in "small")
     head, tail = _word(quote[0]), _word(quote[-1])
@@ -92,23 +111,52 @@ def labelled(name: str, paths: list[str], evidence: dict[str, Evidence], text: s
     if cues is None:
         return True
     folded = fold(text)
-    window_size = _WINDOWS.get(name, LABEL_WINDOW)
-
-    def named_before(at: int, size: int) -> bool:
-        if name in _ON_THE_LINE:
-            start = folded.rfind("\n", 0, max(0, folded.rfind("\n", 0, at)))  # the line above's start
-            end = folded.find("\n", at + size)
-            return cues.search(folded, start + 1, len(folded) if end == -1 else end) is not None
-        lo = max(0, at - window_size)
-        window = folded[lo:at]
-        last = max((m.start() for m in cues.finditer(window)), default=-1)
-        return last != -1 and not any(not _SUB_LABEL.fullmatch(m[1].strip()) for m in _LABEL_LINE.finditer(window, last))
-
     leaf = _LABELLED_LEAF.get(name)
     for path in paths:
         if leaf is not None and not path.endswith(leaf):
             continue
         ev = evidence[path]
-        if located(ev) and not any(named_before(at, size) for at, size in occurrences(ev, folded)):
+        if located(ev) and not any(_named(name, cues, folded, at, size) for at, size in occurrences(ev, folded)):
             return False
     return True
+
+
+def listed_as_site(ev: Evidence, text: str) -> bool:
+    """Some place the text has the value stands under a site heading ("Locations", "Institution
+    hospital:", "Participating centres") within LABEL_WINDOW characters: a sponsor that is also a site."""
+    folded = fold(text)
+    return located(ev) and any(_SITE_CUES.search(folded[max(0, at - LABEL_WINDOW):at]) is not None
+                               for at, _ in occurrences(ev, folded))
+
+
+def _named(name: str, cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
+    """The value at `at` stands under one of the field's cues: before it within the field's window
+    and with no label line of another block between (sex: on its line or the line above)."""
+    if name == "sex":
+        return _sex_named(cues, folded, at, size)
+    window = folded[max(0, at - _WINDOWS.get(name, LABEL_WINDOW)):at]
+    last = max((m.start() for m in cues.finditer(window)), default=-1)
+    if last == -1:
+        return False
+    block = _BLOCK_LABELS.get(name)
+    for m in _LABEL_LINE.finditer(window, last):
+        label = m[1].strip()
+        if block is not None and block.fullmatch(label):
+            continue
+        if name not in _LIST_FIELDS or _SECTION.search(label):
+            return False
+    return True
+
+
+def _sex_named(cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
+    """A sex word on the value's line or the nearest non-blank line above; or the value alone on its
+    line within four lines under the eligibility heading (GUIDELINES §2: "ALL in the eligibility block")."""
+    start = folded.rfind("\n", 0, at) + 1
+    end = folded.find("\n", at + size)
+    line = folded[start:len(folded) if end == -1 else end]
+    if cues.search(line):
+        return True
+    above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()][-4:]
+    if above and cues.search(above[-1]):
+        return True
+    return len(line.strip()) <= size + 1 and any(_ELIGIBILITY.search(ln) for ln in above)

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from extractor.checks import run_checks
 from extractor.errors import TrialxError
-from extractor.field_labels import fold, labelled, located, occurrences
+from extractor.field_labels import fold, labelled, listed_as_site, located, occurrences
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import Intervention, Location, TrialRecord
@@ -253,14 +253,16 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     return None
 
 
-def _not_an_item(item: Any, sponsors: set[str]) -> str | None:
+def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text: str) -> str | None:
     """Why a model list item is no item of its list, or None: an intervention named by its type
-    ("DRUG": a form's category read as the thing itself), or a site that is the trial's sponsor
-    (the sponsor's contact address is not a site: gold/GUIDELINES.md, only listed sites are locations)."""
+    ("DRUG": a form's category read as the thing itself), or a site named as the trial's sponsor or a
+    collaborator and found under no site heading (their contact address is not a site: GUIDELINES
+    §8, only listed sites are locations; a hospital that sponsors and hosts the trial is listed)."""
     if isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value):
         return "is named by its type only"
-    if isinstance(item, Location) and item.facility and _norm(item.facility) in sponsors:
-        return "is the sponsor's address, not a listed site"
+    if (isinstance(item, Location) and item.facility and _norm(item.facility) in sponsors
+            and not (facility is not None and listed_as_site(facility, text))):
+        return "names the sponsor or a collaborator and stands under no site heading: their address, not a site"
     return None
 
 
@@ -377,7 +379,7 @@ def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: 
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
                                         f"{other}; dropped"))
-        elif (why := _not_an_item(item, sponsors)) is not None:
+        elif (why := _not_an_item(item, sponsors, llm_ev.get(f"{prefix}.facility"), text)) is not None:
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} {why}; dropped"))
         elif not labelled(name, leaves, llm_ev, text):

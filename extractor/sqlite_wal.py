@@ -16,12 +16,15 @@ __all__ = ["enable_wal"]
 
 
 def _locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+    # SQLITE_BUSY ("database is locked") clears when the other process is done; SQLITE_LOCKED
+    # ("database table is locked", a conflict inside this connection) never does by waiting
+    return isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc).lower()
 
 
 def enable_wal(conn: sqlite3.Connection, *, timeout: float = 30.0) -> None:
-    """Put the connection's database in WAL mode, waiting up to `timeout` seconds for other
-    processes doing the same; raises sqlite3.OperationalError when it never gets the chance."""
+    """Put the connection's database in WAL mode, retrying for `timeout` seconds while other
+    processes do the same; raises sqlite3.OperationalError when it never gets the chance. One try
+    may itself wait out the connection's busy timeout, so the worst case is about the two added."""
     @retry(retry=retry_if_exception(_locked), stop=stop_after_delay(timeout),
            wait=wait_random_exponential(multiplier=0.02, max=0.5), reraise=True)
     def switch() -> None:

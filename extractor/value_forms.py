@@ -41,11 +41,9 @@ def _display_forms(value: Any) -> list[str]:
         roman = ["i", "ii", "iii", "iv"][int(digit) - 1]
         return [f"phase {digit}", f"phase {roman}", value.value.lower()]
     if isinstance(value, Enum):
-        forms = [value.value.replace("_", " ").lower()]
-        for key, target in SYNONYMS.get(type(value), {}).items():
-            if target == value.value:
-                forms.append(key.replace("_", " "))
-        return forms
+        # the synonyms longest first: "male or female" is found before a "both" in any sentence
+        synonyms = [key.replace("_", " ") for key, target in SYNONYMS.get(type(value), {}).items() if target == value.value]
+        return [value.value.replace("_", " ").lower(), *sorted(synonyms, key=len, reverse=True)]
     if isinstance(value, str):
         if (m := re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)) and 1 <= int(m[2] or 1) <= 12 \
                 and 1 <= int(m[3] or 1) <= 31:  # "2019-13" (an identifier, a model's bad date) is text, not a date

@@ -591,6 +591,21 @@ def test_purpose_sex_and_outcomes_are_not_made_from_a_lay_pages_prose() -> None:
     # the outcome label reaches down a long list, past the items' own "Time frame:" rows
     ("Secondary outcome measures\n" + "".join(f"Score number {i} on the scale\nTime frame: week {i}\n" for i in range(1, 40)),
      {"secondary_outcomes": [{"measure": "Score number 39 on the scale", "time_frame": "week 39"}]}),
+    ("Sex:\n\nAll\n", {"sex": "ALL"}),  # a blank line between label and value
+    ("Eligibility\n18 Years\nALL\nNo\n", {"sex": "ALL"}),  # a bare value in the eligibility block (§2)
+    ("Inclusion criteria: Male or female infants aged 28 days to 23 months\n", {"sex": "ALL"}),
+    ("Study Design\nAllocation: Randomized\nMasking: None\nTreatment\n", {"primary_purpose": "TREATMENT"}),
+    ("Trial type: Treatment\n", {"primary_purpose": "TREATMENT"}),
+    # the standard CT.gov form, an item's own "Primary:" label and an item holding a colon
+    ("Primary Outcome Measures:\nOverall survival [ Time Frame: 5 years ]\nProgression-free survival [ Time Frame: 3 years ]\n",
+     {"primary_outcomes": [{"measure": "Progression-free survival", "time_frame": "3 years"}]}),
+    ("Outcomes:\nPrimary: Overall survival at 5 years\nSecondary: Quality of life\n",
+     {"secondary_outcomes": [{"measure": "Quality of life"}]}),
+    ("Secondary outcome measures\nQuality of life: EQ-5D at 12 months\nPain: VAS at 6 months\n",
+     {"secondary_outcomes": [{"measure": "Pain: VAS at 6 months"}]}),
+    # only the measure carries the label: a time frame found under another label does not drop the item
+    ("Primary outcome: Pain score\nConditions:\nKnee pain for 12 weeks\n",
+     {"primary_outcomes": [{"measure": "Pain score", "time_frame": "12 weeks"}]}),
 ])
 def test_purpose_sex_and_outcomes_under_their_labels_are_kept(page: str, answer: dict[str, Any]) -> None:
     result = merge(TrialRecord(**answer), rules(), page)
@@ -599,7 +614,8 @@ def test_purpose_sex_and_outcomes_under_their_labels_are_kept(page: str, answer:
 
 
 @pytest.mark.parametrize("page, answer", [
-    ("Inclusion: a small number of patients, all of whom\n", {"sex": "ALL"}),  # "all" in "small" is no sex word
+    # "all" inside "smallpox" on the label's line is not the value; the "all" it is stands in prose
+    ("Sex: see the smallpox notes\nVisits\nTests\nYou may join if all of the following apply\n", {"sex": "ALL"}),
     ("Primary outcome: Pain at 12 weeks\nConditions: Knee pain\nSwelling of the knee\n",
      {"primary_outcomes": [{"measure": "Swelling of the knee"}]}),  # past the next label line
 ])
@@ -611,8 +627,7 @@ def test_purpose_sex_and_outcomes_elsewhere_are_dropped(page: str, answer: dict[
 
 def test_the_sponsors_address_is_not_a_site() -> None:
     """A sponsor's contact block reads like a site (organisation, street, town, country); only
-    listed sites are locations (GUIDELINES §8). A listed site of the sponsor's own name is still
-    kept where the rules read the site list (their list stands)."""
+    listed sites are locations (GUIDELINES §8)."""
     page = ("Name of Sponsor: Vireon Therapeutics GmbH\nContact point: Vireon Therapeutics GmbH\n"
             "Street Address: Am Klopferspitz 19\nTown/city: Martinsried\nCountry: Germany\n\n"
             "Trial sites\nCity Hospital Munich, Munich, Germany\n")
@@ -622,3 +637,13 @@ def test_the_sponsors_address_is_not_a_site() -> None:
     result = merge(answer, rules(lead_sponsor="Vireon Therapeutics GmbH"), page)
     assert [loc.facility for loc in result.record.locations] == ["City Hospital Munich"]
     assert "LLM_RULES_DISAGREE" in issue_codes(result, "locations[0]")
+
+
+def test_a_sponsor_that_is_also_a_listed_site_keeps_its_site() -> None:
+    """A hospital that sponsors and hosts its trial (ChiCTR: "Primary sponsor" and "Institution
+    hospital" name the same hospital) is a site where it stands under a site heading."""
+    page = ("Primary sponsor: Xinhua Hospital\nAddress: 1665 Kongjiang Road, Shanghai\n\n"
+            "Countries of recruitment and research settings:\nInstitution hospital: Xinhua Hospital\n")
+    answer = TrialRecord(locations=[{"facility": "Xinhua Hospital"}])
+    result = merge(answer, rules(lead_sponsor="Xinhua Hospital"), page)
+    assert [loc.facility for loc in result.record.locations] == ["Xinhua Hospital"]

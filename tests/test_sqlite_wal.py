@@ -19,11 +19,13 @@ def _held(path: Path) -> sqlite3.Connection:
 
 
 def test_a_switch_waits_for_a_connection_holding_the_database(tmp_path: Path) -> None:
+    """The race between processes switching a new file (seen as "database is locked" at once) is not
+    reproducible on demand; a connection holding the file past the busy timeout gives the same error."""
     path = tmp_path / "fresh.sqlite3"
     holder = _held(path)
     conn = sqlite3.connect(path, timeout=0.05, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        conn.execute("PRAGMA journal_mode=WAL")  # what a bare switch does: fails at once
+        conn.execute("PRAGMA journal_mode=WAL")  # a bare switch fails once its busy timeout is out
     releaser = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
     releaser.start()
     enable_wal(conn, timeout=10)
@@ -40,11 +42,11 @@ def test_a_database_held_for_good_still_fails_after_the_timeout(tmp_path: Path) 
     holder.execute("COMMIT")
 
 
-def test_a_database_already_in_wal_needs_no_lock(tmp_path: Path) -> None:
+def test_a_database_already_in_wal_is_not_switched_again(tmp_path: Path) -> None:
     path = tmp_path / "wal.sqlite3"
     enable_wal(sqlite3.connect(path, isolation_level=None))
     reader = sqlite3.connect(path, isolation_level=None)
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")  # a writer mid-transaction
+    sent: list[str] = []
+    reader.set_trace_callback(sent.append)
     enable_wal(reader, timeout=0.1)
-    writer.execute("COMMIT")
+    assert not any("journal_mode=wal" in s.lower().replace(" ", "") for s in sent), sent
