@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from extractor.result import Evidence, MatchStatus
 
-__all__ = ["LABEL_ONLY", "LABEL_WINDOW", "fold", "labelled", "listed_as_site", "located", "occurrences"]
+__all__ = ["LABEL_ONLY", "LABEL_WINDOW", "answered_empty", "fold", "labelled", "listed_as_site", "located", "occurrences"]
 
 # field -> its labels' words. A value's leaf is labelled when a cue stands before it within the
 # field's window, with no other label line between (see `labelled`).
@@ -70,6 +70,8 @@ _SECTION = re.compile(r"condition|eligib|inclusion|exclusion|criteria|interventi
 _SITE_CUES = re.compile(r"(?<![^\W_])(?:location|site|cent(?:re|er)|recruiting|institution|hospital|participating|"
                         r"where th|facilit)")
 _ELIGIBILITY = re.compile(r"eligib")
+# A label's answer that states nothing (GUIDELINES §9: "Not available"/"N/A" as content -> null).
+_EMPTY_ANSWER = re.compile(r"[\s:\-–|]*(?:not applicable|n/?a|none|nil|not available|not stated|not specified|-)?[\s.]*")
 
 
 @lru_cache(maxsize=8)
@@ -160,3 +162,28 @@ def _sex_named(cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
     if above and cues.search(above[-1]):
         return True
     return len(line.strip()) <= size + 1 and any(_ELIGIBILITY.search(ln) for ln in above)
+
+
+def answered_empty(paths: list[str], evidence: dict[str, Evidence], text: str) -> bool:
+    """Some leaf of the value is a label the page answers with nothing ("Comparator / control
+    treatment" then "Not applicable"): every place the text has it, the rest of its line, or else the
+    next non-blank line, says "not applicable", "N/A", "none" and no more. A model copying a form's
+    row headings takes such a label for the value."""
+    folded = fold(text)
+    for path in paths:
+        ev = evidence[path]
+        if not located(ev):
+            continue
+        places = list(occurrences(ev, folded))
+        if places and all(_answer_is_empty(folded, at + size) for at, size in places):
+            return True
+    return False
+
+
+def _answer_is_empty(folded: str, end: int) -> bool:
+    line_end = folded.find("\n", end)
+    rest = folded[end:len(folded) if line_end == -1 else line_end]
+    if rest.strip(" \t:|-–"):
+        return _EMPTY_ANSWER.fullmatch(rest) is not None and bool(rest.strip(" \t:|-–."))
+    following = next((ln for ln in folded[line_end + 1:].split("\n", 3)[:3] if ln.strip()), "") if line_end != -1 else ""
+    return bool(following) and _EMPTY_ANSWER.fullmatch(following) is not None and bool(following.strip(" \t:|-–."))

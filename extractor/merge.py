@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from extractor.checks import run_checks
 from extractor.errors import TrialxError
-from extractor.field_labels import fold, labelled, listed_as_site, located, occurrences
+from extractor.field_labels import answered_empty, fold, labelled, listed_as_site, located, occurrences
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
 from extractor.schema import Intervention, Location, TrialRecord
@@ -153,6 +153,11 @@ def merge(llm: TrialRecord, rules: ExtractionResult, text: str) -> ExtractionRes
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
                                 message=f"{name}: model said {_show(lv)}, read from the text the rules read as "
                                         f"{other}; the rules read no {name}, so none is kept"))
+            values[name], provenance[name] = None, Provenance(source=Source.NONE)
+        elif _empty(rv) and not isinstance(lv, list) and l_ok and answered_empty(llm_idx.get(name, []), llm_ev, text):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
+                                message=f"{name}: model said {_show(lv)}, a label the page answers 'not applicable'; "
+                                        f"the rules read none, so none is kept"))
             values[name], provenance[name] = None, Provenance(source=Source.NONE)
         elif _empty(rv) and not isinstance(lv, list) and l_ok and not labelled(name, llm_idx.get(name, []), llm_ev, text):
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[name],
@@ -379,6 +384,10 @@ def _model_items(name: str, lv: list[Any], llm_ev: dict[str, Evidence], issues: 
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} read from the text the rules read as "
                                         f"{other}; dropped"))
+        elif answered_empty(leaves, llm_ev, text):
+            issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
+                                message=f"{prefix}: model value {_show(item)} is a label the page answers "
+                                        f"'not applicable'; dropped"))
         elif (why := _not_an_item(item, sponsors, llm_ev.get(f"{prefix}.facility"), text)) is not None:
             issues.append(Issue(code="LLM_RULES_DISAGREE", severity=Severity.WARNING, paths=[prefix],
                                 message=f"{prefix}: model value {_show(item)} {why}; dropped"))

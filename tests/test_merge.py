@@ -647,3 +647,18 @@ def test_a_sponsor_that_is_also_a_listed_site_keeps_its_site() -> None:
     answer = TrialRecord(locations=[{"facility": "Xinhua Hospital"}])
     result = merge(answer, rules(lead_sponsor="Xinhua Hospital"), page)
     assert [loc.facility for loc in result.record.locations] == ["Xinhua Hospital"]
+
+
+@pytest.mark.parametrize("page, answer, kept", [
+    # a form's row heading answered "Not applicable" is no intervention (ANZCTR-style rows)
+    ("Intervention code:\nNot applicable\nComparator / control treatment\nNot applicable\nControl group\nUncontrolled\n",
+     {"interventions": [{"name": "Comparator / control treatment", "description": "Control group"}]}, {"interventions": []}),
+    ("Plain language summary\nNot applicable\n", {"brief_summary": "Plain language summary"}, {"brief_summary": None}),
+    # a real value followed by its own answer stays
+    ("Comparator / control treatment\nPlacebo tablets\n", {"interventions": [{"name": "Placebo tablets"}]},
+     {"interventions": [{"name": "Placebo tablets"}]}),
+])
+def test_a_label_the_page_answers_not_applicable_is_no_value(page: str, answer: dict[str, Any], kept: dict[str, Any]) -> None:
+    result = merge(TrialRecord(**answer), rules(), page)
+    for name, value in kept.items():
+        assert getattr(result.record, name) == getattr(TrialRecord(**kept), name), (name, page)
