@@ -145,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         print(gguf)
         return 0
     cmd = [str(py), "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", args.model,
-           "--host", args.host, "--port", str(args.port), "--n_ctx", str(args.n_ctx), "--n_threads", str(args.threads)]
+           "--host", args.host, "--port", str(args.port), "--n_ctx", str(args.n_ctx), "--n_threads", str(args.threads),
+           # queue concurrent requests: by default the server ends a streamed answer with [DONE] as soon as
+           # another request arrives, so `trialx eval --concurrency 4` cut every answer short
+           "--interrupt_requests", "False"]
     log(f"serving {args.model} on http://{args.host}:{args.port}/v1 (Ctrl-C stops)")
     os.execv(str(py), cmd)
     return 0  # not reached

@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
-FAULTS = {"429", "500", "502", "503", "hang", "stall", "slow", "not_json", "bad_schema", "length", "refusal", "ok"}
+FAULTS = {"429", "500", "502", "503", "hang", "stall", "slow", "not_json", "bad_schema", "length", "refusal", "interrupted", "ok"}
 
 
 def _has(body: dict[str, Any], param: str) -> bool:
@@ -274,7 +274,10 @@ class FakeOpenAI:
         content = message.get("content") or ""
         deltas += [{"content": content[i:i + 40]} for i in range(0, len(content), 40)]
         events = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
-        events.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
+        if fault == "interrupted":  # llama-cpp-python's server cuts a stream when another request arrives
+            events = events[: max(2, len(events) // 2)]
+        else:
+            events.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]})
         if self.usage_in_stream and (body.get("stream_options") or {}).get("include_usage"):
             events.append(base | {"choices": [], "usage": completion["usage"]})
         try:

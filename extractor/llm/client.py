@@ -146,6 +146,10 @@ def _classify(exc: BaseException, stats: RequestStats, config: LLMConfig) -> LLM
     for e in chain:
         if type(e).__name__ == "IncompleteOutputException" or stats.last_finish == "length":
             return LLMResponseError("the answer was cut off at the output limit (finish_reason=length)")
+    if stats.last_finish == "cut":
+        return LLMResponseError("the server ended the streamed answer before it finished (no finish_reason): another "
+                                "request may have interrupted it (llama-cpp-python does unless started with "
+                                "--interrupt_requests False)")
     for e in chain:
         if isinstance(e, openai.APITimeoutError):
             why = stats.last_error or f"request timed out after {config.timeout_s:g}s"

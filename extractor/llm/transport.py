@@ -32,7 +32,7 @@ from extractor.errors import ConfigError, TokenBudgetError
 from extractor.llm.parts import estimate_tokens
 
 __all__ = ["REQUEST_STATS", "RequestStats", "RetryingTransport", "TransportConfig", "openai_client", "rejects_mode_text",
-           "stream_answer"]
+           "stream_answer", "STREAM_CUT"]
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -190,6 +190,10 @@ class RetryingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+# Marks a reassembled stream that ended with no finish_reason (openai ignores the unknown key).
+STREAM_CUT = "x_trialx_stream_cut"
+
+
 _MODE_WORDS = re.compile(r"tool|function|response_format|json_schema|not supported|unsupported", re.I)
 
 
@@ -299,9 +303,12 @@ async def stream_answer(response: httpx2.Response, estimate: int, idle_s: float 
         message["tool_calls"] = [tools[i] for i in sorted(tools)]
     if usage is None:
         usage = {"prompt_tokens": estimate, "completion_tokens": chunks, "total_tokens": estimate + chunks}
-    return {"id": head.get("id") or "stream", "object": "chat.completion", "created": head.get("created") or 0,
-            "model": head.get("model") or "", "choices": [{"index": 0, "message": message, "finish_reason": finish or "stop"}],
-            "usage": usage}
+    answer = {"id": head.get("id") or "stream", "object": "chat.completion", "created": head.get("created") or 0,
+              "model": head.get("model") or "", "choices": [{"index": 0, "message": message, "finish_reason": finish or "stop"}],
+              "usage": usage}
+    if finish is None:  # ended without a finish_reason: cut by the server (or a proxy), not finished
+        answer[STREAM_CUT] = True
+    return answer
 
 
 def _count(stats: RequestStats, content: bytes) -> None:
@@ -315,7 +322,7 @@ def _count(stats: RequestStats, content: bytes) -> None:
     details = usage.get("prompt_tokens_details") or {}
     stats.cached_tokens += int(details.get("cached_tokens") or usage.get("cached_tokens") or 0)
     choices = data.get("choices") or [{}]
-    stats.last_finish = choices[0].get("finish_reason")
+    stats.last_finish = "cut" if data.get(STREAM_CUT) else choices[0].get("finish_reason")
     stats.last_refusal = (choices[0].get("message") or {}).get("refusal")
 
 

@@ -519,3 +519,12 @@ def test_a_stepwise_plan_whose_every_step_fails_is_llm_failed() -> None:
     with FakeOpenAI(fixed_responder({"enrollment": {"type": "integer"}})) as srv:
         result = run(srv, mode="md_json", prompt_version="v4")
     assert "LLM_FAILED" in codes(result) and "LLM_BAD_RESPONSE" in failure(result)
+
+
+def test_a_stream_cut_before_its_finish_reason_is_named() -> None:
+    """llama-cpp-python's server ends a streamed answer with [DONE] and no finish_reason when another
+    request arrives (its default --interrupt_requests): the half answer is not taken as finished,
+    and the failure says what happened instead of only "no valid record"."""
+    with FakeOpenAI(fixed_responder(GOOD), per_document=["interrupted"] * 5) as srv:
+        result = run(srv, mode="json")
+    assert result.backend == "rules" and "no finish_reason" in failure(result)
