@@ -41,11 +41,19 @@ LABEL_ONLY: dict[str, tuple[str, ...]] = {
             r"boys\b", r"girls\b"),
     "primary_outcomes": ("outcome", "endpoint", "end point", "end-point", "measure"),
     "secondary_outcomes": ("outcome", "endpoint", "end point", "end-point", "measure"),
+    # a count is the enrollment only where the page says what it counts ("Enrollment: 276", "Target
+    # 150 participants", "The team need 436 people"), not a "1" in "(1 year to 21 years)"
+    "enrollment": ("enrol", "participants?", "patients", "subjects", "people", "volunteers", "individuals",
+                   "sample size", "study size", "recruit", "target", "number of", "size"),
+    # masking: "Masking: None (Open Label)", "double-blind"; not "an open clinical trial"
+    "masking": ("mask", "blind", "open[- ]label", "unblind", "design"),
 }
 LABEL_WINDOW = 400
 # A label heading a list of long items reaches far (47 outcome measures under one heading); the next
 # section's label still ends it.
 _WINDOWS = {"primary_outcomes": 20_000, "secondary_outcomes": 20_000}
+# Fields whose label stands with the value: on its line or the line above.
+_ON_THE_LINE = frozenset({"sex", "enrollment", "masking"})
 # The leaf of a list item that carries its label (an outcome's time frame sits under a label of its own).
 _LABELLED_LEAF = {"primary_outcomes": ".measure", "secondary_outcomes": ".measure"}
 _CUES = {name: re.compile(r"(?<![^\W_])(?:" + "|".join(cues) + ")") for name, cues in LABEL_ONLY.items()}
@@ -133,9 +141,10 @@ def listed_as_site(ev: Evidence, text: str) -> bool:
 
 def _named(name: str, cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
     """The value at `at` stands under one of the field's cues: before it within the field's window
-    and with no label line of another block between (sex: on its line or the line above)."""
-    if name == "sex":
-        return _sex_named(cues, folded, at, size)
+    and with no label line of another block between (sex, enrollment, masking: on its line or the
+    line above)."""
+    if name in _ON_THE_LINE:
+        return _sex_named(cues, folded, at, size) if name == "sex" else _line_named(cues, folded, at, size, lines_above=3)
     window = folded[max(0, at - _WINDOWS.get(name, LABEL_WINDOW)):at]
     last = max((m.start() for m in cues.finditer(window)), default=-1)
     if last == -1:
@@ -150,17 +159,26 @@ def _named(name: str, cues: re.Pattern[str], folded: str, at: int, size: int) ->
     return True
 
 
+def _line_named(cues: re.Pattern[str], folded: str, at: int, size: int, *, lines_above: int = 1) -> bool:
+    """A cue on the value's line (the value itself included) or on one of the nearest non-blank lines
+    above (EU CTR: "F.4 Planned number of subjects" over "F.4.2.2 In the whole clinical trial 120")."""
+    start = folded.rfind("\n", 0, at) + 1
+    end = folded.find("\n", at + size)
+    if cues.search(folded[start:len(folded) if end == -1 else end]):
+        return True
+    above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()]
+    return any(cues.search(ln) for ln in above[-lines_above:]) if above else False
+
+
 def _sex_named(cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
     """A sex word on the value's line or the nearest non-blank line above; or the value alone on its
     line within four lines under the eligibility heading (GUIDELINES §2: "ALL in the eligibility block")."""
+    if _line_named(cues, folded, at, size):
+        return True
     start = folded.rfind("\n", 0, at) + 1
     end = folded.find("\n", at + size)
     line = folded[start:len(folded) if end == -1 else end]
-    if cues.search(line):
-        return True
     above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()][-4:]
-    if above and cues.search(above[-1]):
-        return True
     return len(line.strip()) <= size + 1 and any(_ELIGIBILITY.search(ln) for ln in above)
 
 

@@ -10,9 +10,10 @@ supports; a model value (or list item) found nowhere in the text is dropped and 
 UNGROUNDED_VALUE on its own path, and a model scalar read from the text the rules read as another
 field (a purpose inferred from the description, the site's name glued to the title) is dropped and
 flagged LLM_RULES_DISAGREE. Fields a page states only under their own label (field_labels:
-sponsors, acronym, titles, keywords, why stopped, primary purpose, sex, outcomes) are taken from
-the model only where the page names the field near the value; an intervention named by its type
-("DRUG") and a site that is the sponsor (its contact address) are dropped.
+sponsors, acronym, titles, keywords, why stopped, primary purpose, masking, sex, enrollment,
+outcomes) are taken from the model only where the page names the field near the value; an
+intervention or arm named by its type ("DRUG", "Other"), a site that is the sponsor (its contact
+address) and a label the page answers "not applicable" are dropped.
 
 When the model fails for good the rules' result stands, with an LLM_FAILED *warning*: the
 record is complete and trustworthy as far as the rules go, only less of it is filled.
@@ -31,7 +32,7 @@ from extractor.errors import TrialxError
 from extractor.field_labels import answered_empty, fold, labelled, listed_as_site, located, occurrences
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
-from extractor.schema import Intervention, Location, TrialRecord
+from extractor.schema import Arm, ArmType, Intervention, Location, TrialRecord
 
 __all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
@@ -258,6 +259,10 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     return None
 
 
+# "Other", "Experimental": a form's arm-type word read as an arm's name.
+_ARM_TYPE_WORDS = frozenset(_norm(t.value) for t in ArmType)
+
+
 def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text: str) -> str | None:
     """Why a model list item is no item of its list, or None: an intervention named by its type
     ("DRUG": a form's category read as the thing itself), or a site named as the trial's sponsor or a
@@ -265,6 +270,8 @@ def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text:
     §8, only listed sites are locations; a hospital that sponsors and hosts the trial is listed)."""
     if isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value):
         return "is named by its type only"
+    if isinstance(item, Arm) and _norm(item.label) in _ARM_TYPE_WORDS and not item.description:
+        return "is named by an arm type only"
     if (isinstance(item, Location) and item.facility and _norm(item.facility) in sponsors
             and not (facility is not None and listed_as_site(facility, text))):
         return "names the sponsor or a collaborator and stands under no site heading: their address, not a site"

@@ -662,3 +662,28 @@ def test_a_label_the_page_answers_not_applicable_is_no_value(page: str, answer: 
     result = merge(TrialRecord(**answer), rules(), page)
     for name, value in kept.items():
         assert getattr(result.record, name) == getattr(TrialRecord(**kept), name), (name, page)
+
+
+@pytest.mark.parametrize("page, answer, kept", [
+    # a bare number is no enrollment; a count the page says it counts is
+    ("Age group: Children and young adults (1 year to 21 years)\n", {"enrollment": 1}, None),
+    ("Study size: Target 150 participants\n", {"enrollment": 150}, 150),
+    ("This is a phase 3 trial. The team need 436 people to join.\n", {"enrollment": 436}, 436),
+    ("F.4 Planned number of subjects to be included\nF.4.1 In the member state 40\nF.4.2.2 In the whole clinical trial 120\n",
+     {"enrollment": 120}, 120),
+    # "open" in prose is no masking; under its label or the design block it is
+    ("You cannot join if you are in an open clinical trial of another drug\n", {"masking": "NONE"}, None),
+    ("Masking: None (Open Label)\n", {"masking": "NONE"}, "NONE"),
+    ("Study design\nRandomised\nDouble blind\n", {"masking": "DOUBLE"}, "DOUBLE"),
+])
+def test_enrollment_and_masking_stand_with_their_labels(page: str, answer: dict[str, Any], kept: Any) -> None:
+    (name, _), = answer.items()
+    value = getattr(merge(TrialRecord(**answer), rules(), page).record, name)
+    assert (value.value if hasattr(value, "value") else value) == kept, page
+
+
+def test_an_arm_named_by_an_arm_type_word_is_dropped() -> None:
+    page = "Treatment\nDrug: DFMO-2\nOther names: eflornithine\nArm A: DFMO-2 twice daily\n"
+    answer = TrialRecord(arms=[{"label": "Other"}, {"label": "Arm A", "description": "DFMO-2 twice daily"}])
+    result = merge(answer, rules(), page)
+    assert [a.label for a in result.record.arms] == ["Arm A"]

@@ -88,3 +88,17 @@ def test_live_cache_answers_the_second_time(live_config: LLMConfig, tmp_path, mo
     first = asyncio.run(extract_record(TEXT, config))
     second = asyncio.run(extract_record(TEXT, config))
     assert not first.usage.cache_hit and second.usage.cache_hit and second.record == first.record
+
+
+def test_live_two_documents_at_once_are_both_answered_in_full(live_config: LLMConfig) -> None:
+    """Concurrent requests queue on `make model-server` (--interrupt_requests False); with
+    llama-cpp-python's default each new request cut the streamed answer in progress short."""
+    rules = ExtractionResult(id="live", source="live.txt", backend="rules", record=TrialRecord())
+
+    async def both() -> list[ExtractionResult]:
+        backends = [LLMBackend(live_config, rules=FixedRules(rules)) for _ in range(2)]
+        return list(await asyncio.gather(*(b.extract(f"live{i}", "live.txt", TEXT) for i, b in enumerate(backends))))
+
+    for result in asyncio.run(both()):
+        problems = [i.message for i in result.issues if i.code in ("LLM_FAILED", "LLM_STEP_FAILED")]
+        assert result.backend == "llm" and not any("finish_reason" in p for p in problems), problems
