@@ -33,8 +33,7 @@ LABEL_ONLY: dict[str, tuple[str, ...]] = {
     "official_title": ("official title", "scientific title", "full title", "official scientific title"),
     "why_stopped": ("why stop", "reason", "stopped", "terminat", "suspen", "withdr", "abandon"),
     # an enum word counts under its label or a design block, not in prose ("before you start treatment")
-    "primary_purpose": ("purpose", "study type", "trial type", "type of study", "design", "classification",
-                        "scope"),
+    "primary_purpose": ("purpose", "study type", "trial type", "type of study", "classification", "scope"),
     # sex: a sex word on the value's line or the line above ("Sex: All", "Open to: All genders", "Gender"
     # over "Both"), or a bare value under the eligibility block; not "if all of the following apply"
     "sex": (r"sex(?:es|o)?\b", r"g[eé]neros?\b", r"genders?\b", r"(?:fe)?males?\b", r"(?:wo)?men\b",
@@ -46,14 +45,18 @@ LABEL_ONLY: dict[str, tuple[str, ...]] = {
     "enrollment": ("enrol", "participants?", "patients", "subjects", "people", "volunteers", "individuals",
                    "sample size", "study size", "recruit", "target", "number of", "size"),
     # masking: "Masking: None (Open Label)", "double-blind"; not "an open clinical trial"
-    "masking": ("mask", "blind", "open[- ]label", "unblind", "design"),
+    "masking": ("mask", "blind", "open[- ]label", "unblind"),
 }
 LABEL_WINDOW = 400
 # A label heading a list of long items reaches far (47 outcome measures under one heading); the next
 # section's label still ends it.
 _WINDOWS = {"primary_outcomes": 20_000, "secondary_outcomes": 20_000}
-# Fields whose label stands with the value: on its line or the line above.
-_ON_THE_LINE = frozenset({"sex", "enrollment", "masking"})
+# Fields whose label stands with the value (on its line or the line above), or whose bare value
+# stands alone on a line under its block's heading; enrollment: a cue on its line or up to 3 above.
+_BARE_UNDER = {"sex": re.compile(r"eligib"), "masking": re.compile(r"design"), "primary_purpose": re.compile(r"design")}
+_ON_THE_LINE = frozenset({*_BARE_UNDER, "enrollment"})
+# A number followed by a unit counts something else ("1 year to 21 years", "40 mg").
+_UNIT_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?|minutes?|mg|g|kg|ml|mm|cm|%|units?)\b")
 # The leaf of a list item that carries its label (an outcome's time frame sits under a label of its own).
 _LABELLED_LEAF = {"primary_outcomes": ".measure", "secondary_outcomes": ".measure"}
 _CUES = {name: re.compile(r"(?<![^\W_])(?:" + "|".join(cues) + ")") for name, cues in LABEL_ONLY.items()}
@@ -65,8 +68,6 @@ _OUTCOME_ROWS = r"time ?frames?|time ?points?|timepoint\(s\).*|descriptions?|ass
 _BLOCK_LABELS = {
     "primary_outcomes": re.compile(_OUTCOME_ROWS),
     "secondary_outcomes": re.compile(_OUTCOME_ROWS),
-    "primary_purpose": re.compile(r"allocation|masking|blinding|(?:intervention )?model|assignment|.*design|"
-                                  r"phases?|study type|trial type|.*setting"),
 }
 # In a long list an item may hold a colon ("Quality of life: EQ-5D at 12 months"): there only a
 # label naming another section ends the reach.
@@ -77,7 +78,6 @@ _SECTION = re.compile(r"condition|eligib|inclusion|exclusion|criteria|interventi
 # A site is where the page lists sites: used to tell a sponsor that is also a site from its address.
 _SITE_CUES = re.compile(r"(?<![^\W_])(?:location|site|cent(?:re|er)|recruiting|institution|hospital|participating|"
                         r"where th|facilit)")
-_ELIGIBILITY = re.compile(r"eligib")
 # A label's answer that states nothing (GUIDELINES §9: "Not available"/"N/A" as content -> null).
 _EMPTY_ANSWER = re.compile(r"[\s:\-–|]*(?:not applicable|n/?a|none|nil|not available|not stated|not specified|-)?[\s.]*")
 
@@ -141,10 +141,12 @@ def listed_as_site(ev: Evidence, text: str) -> bool:
 
 def _named(name: str, cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
     """The value at `at` stands under one of the field's cues: before it within the field's window
-    and with no label line of another block between (sex, enrollment, masking: on its line or the
-    line above)."""
-    if name in _ON_THE_LINE:
-        return _sex_named(cues, folded, at, size) if name == "sex" else _line_named(cues, folded, at, size, lines_above=3)
+    and with no label line of another block between; sex, masking and purpose on its line or the
+    line above, or bare under their block's heading; enrollment near its line, not before a unit."""
+    if name in _BARE_UNDER:
+        return _line_named(cues, folded, at, size) or _bare_under(_BARE_UNDER[name], folded, at, size)
+    if name == "enrollment":
+        return _line_named(cues, folded, at, size, lines_above=3) and _UNIT_AFTER.match(folded, at + size) is None
     window = folded[max(0, at - _WINDOWS.get(name, LABEL_WINDOW)):at]
     last = max((m.start() for m in cues.finditer(window)), default=-1)
     if last == -1:
@@ -170,16 +172,14 @@ def _line_named(cues: re.Pattern[str], folded: str, at: int, size: int, *, lines
     return any(cues.search(ln) for ln in above[-lines_above:]) if above else False
 
 
-def _sex_named(cues: re.Pattern[str], folded: str, at: int, size: int) -> bool:
-    """A sex word on the value's line or the nearest non-blank line above; or the value alone on its
-    line within four lines under the eligibility heading (GUIDELINES §2: "ALL in the eligibility block")."""
-    if _line_named(cues, folded, at, size):
-        return True
+def _bare_under(heading: re.Pattern[str], folded: str, at: int, size: int) -> bool:
+    """The value alone on its line, within four non-blank lines under its block's heading
+    (GUIDELINES §2: "ALL in the eligibility block", "TREATMENT under 'Study Design'")."""
     start = folded.rfind("\n", 0, at) + 1
     end = folded.find("\n", at + size)
     line = folded[start:len(folded) if end == -1 else end]
     above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()][-4:]
-    return len(line.strip()) <= size + 1 and any(_ELIGIBILITY.search(ln) for ln in above)
+    return len(line.strip(" \t-•*:")) <= size + 1 and any(heading.search(ln) for ln in above)
 
 
 def answered_empty(paths: list[str], evidence: dict[str, Evidence], text: str) -> bool:

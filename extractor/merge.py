@@ -32,7 +32,7 @@ from extractor.errors import TrialxError
 from extractor.field_labels import answered_empty, fold, labelled, listed_as_site, located, occurrences
 from extractor.grounding import filled_paths, ground
 from extractor.result import Evidence, ExtractionResult, Issue, MatchStatus, Provenance, Severity, Source, Usage
-from extractor.schema import Arm, ArmType, Intervention, Location, TrialRecord
+from extractor.schema import Arm, ArmType, Intervention, InterventionType, Location, TrialRecord
 
 __all__ = ["RELIABLE_FIELDS", "RULES_FIRST", "SILENCE_COUNTS", "merge", "llm_failed"]
 
@@ -259,8 +259,9 @@ def _misplaced(name: str, paths: list[str], llm_ev: dict[str, Evidence], spans: 
     return None
 
 
-# "Other", "Experimental": a form's arm-type word read as an arm's name.
+# "Other", "Experimental", "DEVICE": a form's type word read as an arm's or intervention's name.
 _ARM_TYPE_WORDS = frozenset(_norm(t.value) for t in ArmType)
+_INTERVENTION_TYPE_WORDS = frozenset(_norm(t.value) for t in InterventionType)
 
 
 def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text: str) -> str | None:
@@ -268,8 +269,8 @@ def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text:
     ("DRUG": a form's category read as the thing itself), or a site named as the trial's sponsor or a
     collaborator and found under no site heading (their contact address is not a site: GUIDELINES
     §8, only listed sites are locations; a hospital that sponsors and hosts the trial is listed)."""
-    if isinstance(item, Intervention) and item.type is not None and _norm(item.name) == _norm(item.type.value):
-        return "is named by its type only"
+    if isinstance(item, Intervention) and _norm(item.name) in _INTERVENTION_TYPE_WORDS:
+        return "is named by an intervention type only"
     if isinstance(item, Arm) and _norm(item.label) in _ARM_TYPE_WORDS and not item.description:
         return "is named by an arm type only"
     if (isinstance(item, Location) and item.facility and _norm(item.facility) in sponsors

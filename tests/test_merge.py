@@ -547,7 +547,7 @@ def test_a_sponsor_or_acronym_without_its_label_is_not_taken_from_the_model() ->
 
 def test_an_intervention_named_by_its_type_is_dropped() -> None:
     page = "Intervention type: Drug\nOther\nPlacebo tablets twice a day\n"
-    answer = TrialRecord(interventions=[{"type": "DRUG", "name": "Drug"}, {"type": "OTHER", "name": "Placebo tablets"}])
+    answer = TrialRecord(interventions=[{"type": "DRUG", "name": "Drug"}, {"type": "OTHER", "name": "Placebo tablets"}, {"name": "DEVICE"}])
     result = merge(answer, rules(), page)
     assert [i.name for i in result.record.interventions] == ["Placebo tablets"]
     assert "LLM_RULES_DISAGREE" in issue_codes(result, "interventions[0]")
@@ -687,3 +687,16 @@ def test_an_arm_named_by_an_arm_type_word_is_dropped() -> None:
     answer = TrialRecord(arms=[{"label": "Other"}, {"label": "Arm A", "description": "DFMO-2 twice daily"}])
     result = merge(answer, rules(), page)
     assert [a.label for a in result.record.arms] == ["Arm A"]
+
+
+@pytest.mark.parametrize("page, answer, kept", [
+    # "Trial design" over prose: "a treatment group" is no primary purpose
+    ("Trial design\nIt is a randomised trial. You are put into a treatment group by a computer.\n",
+     {"primary_purpose": "TREATMENT"}, None),
+    ("Study Design\nAllocation: Randomized\nMasking: None\nTreatment\n", {"primary_purpose": "TREATMENT"}, "TREATMENT"),
+    ("Participants\nAge group: Children and young adults (1 year to 21 years)\n", {"enrollment": 1}, None),
+])
+def test_bare_values_count_under_their_block_and_counts_before_a_unit_do_not(page: str, answer: dict[str, Any], kept: Any) -> None:
+    (name, _), = answer.items()
+    value = getattr(merge(TrialRecord(**answer), rules(), page).record, name)
+    assert (value.value if hasattr(value, "value") else value) == kept, page
