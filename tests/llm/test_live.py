@@ -101,4 +101,4 @@ def test_live_two_documents_at_once_are_both_answered_in_full(live_config: LLMCo
 
     for result in asyncio.run(both()):
         problems = [i.message for i in result.issues if i.code in ("LLM_FAILED", "LLM_STEP_FAILED")]
-        assert result.backend == "llm" and not any("finish_reason" in p for p in problems), problems
+        assert result.backend == "llm" and not any("no finish_reason" in p for p in problems), problems
