@@ -54,7 +54,6 @@ _WINDOWS = {"primary_outcomes": 20_000, "secondary_outcomes": 20_000}
 # Fields whose label stands with the value (on its line or the line above), or whose bare value
 # stands alone on a line under its block's heading; enrollment: a cue on its line or up to 3 above.
 _BARE_UNDER = {"sex": re.compile(r"eligib"), "masking": re.compile(r"design"), "primary_purpose": re.compile(r"design")}
-_ON_THE_LINE = frozenset({*_BARE_UNDER, "enrollment"})
 # A number followed by a unit counts something else ("1 year to 21 years", "40 mg").
 _UNIT_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?|minutes?|mg|g|kg|ml|mm|cm|%|units?)\b")
 # The leaf of a list item that carries its label (an outcome's time frame sits under a label of its own).
