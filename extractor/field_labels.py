@@ -60,8 +60,7 @@ _UNIT_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?|minutes?|mg|
 _LABELLED_LEAF = {"primary_outcomes": ".measure", "secondary_outcomes": ".measure"}
 _CUES = {name: re.compile(r"(?<![^\W_])(?:" + "|".join(cues) + ")") for name, cues in LABEL_ONLY.items()}
 # A line that starts with another label ("Conditions:") ends the reach of the one above it, except
-# the labels that belong to the field's block (an outcome's "Time frame:",
-# "Allocation:" in the design block over a bare "Treatment").
+# the labels that belong to the field's block (an outcome's "Time frame:", "Primary:").
 _LABEL_LINE = re.compile(r"\n[ \t]*([^\W\d][^\n:\[]{0,40}):")
 _OUTCOME_ROWS = r"time ?frames?|time ?points?|timepoint\(s\).*|descriptions?|assessed|measured|primary|secondary|outcomes?.*"
 _BLOCK_LABELS = {
@@ -163,22 +162,23 @@ def _named(name: str, cues: re.Pattern[str], folded: str, at: int, size: int) ->
 def _line_named(cues: re.Pattern[str], folded: str, at: int, size: int, *, lines_above: int = 1) -> bool:
     """A cue on the value's line (the value itself included) or on one of the nearest non-blank lines
     above (EU CTR: "F.4 Planned number of subjects" over "F.4.2.2 In the whole clinical trial 120")."""
-    start = folded.rfind("\n", 0, at) + 1
-    end = folded.find("\n", at + size)
-    if cues.search(folded[start:len(folded) if end == -1 else end]):
-        return True
-    above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()]
-    return any(cues.search(ln) for ln in above[-lines_above:]) if above else False
+    line, above = _line_and_above(folded, at, size)
+    return any(cues.search(ln) for ln in [line, *above[-lines_above:]])
 
 
 def _bare_under(heading: re.Pattern[str], folded: str, at: int, size: int) -> bool:
     """The value alone on its line, within four non-blank lines under its block's heading
     (GUIDELINES §2: "ALL in the eligibility block", "TREATMENT under 'Study Design'")."""
+    line, above = _line_and_above(folded, at, size)
+    return len(line.strip(" \t-•*:")) <= size + 1 and any(heading.search(ln) for ln in above[-4:])
+
+
+def _line_and_above(folded: str, at: int, size: int) -> tuple[str, list[str]]:
+    """The line holding the value at `at`, and the non-blank lines within LABEL_WINDOW above it."""
     start = folded.rfind("\n", 0, at) + 1
     end = folded.find("\n", at + size)
     line = folded[start:len(folded) if end == -1 else end]
-    above = [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()][-4:]
-    return len(line.strip(" \t-•*:")) <= size + 1 and any(heading.search(ln) for ln in above)
+    return line, [ln for ln in folded[max(0, start - LABEL_WINDOW):start].split("\n") if ln.strip()]
 
 
 def answered_empty(paths: list[str], evidence: dict[str, Evidence], text: str) -> bool:
@@ -198,9 +198,15 @@ def answered_empty(paths: list[str], evidence: dict[str, Evidence], text: str) -
 
 
 def _answer_is_empty(folded: str, end: int) -> bool:
+    """The rest of the line after a label ends at `end`, or else the next non-blank line, says nothing."""
     line_end = folded.find("\n", end)
     rest = folded[end:len(folded) if line_end == -1 else line_end]
     if rest.strip(" \t:|-–"):
-        return _EMPTY_ANSWER.fullmatch(rest) is not None and bool(rest.strip(" \t:|-–."))
+        return _says_nothing(rest)
     following = next((ln for ln in folded[line_end + 1:].split("\n", 3)[:3] if ln.strip()), "") if line_end != -1 else ""
-    return bool(following) and _EMPTY_ANSWER.fullmatch(following) is not None and bool(following.strip(" \t:|-–."))
+    return _says_nothing(following)
+
+
+def _says_nothing(answer: str) -> bool:
+    """ "Not applicable", "N/A", "none" and the like, and not blank (a blank answer is no answer)."""
+    return bool(answer.strip(" \t:|-–.")) and _EMPTY_ANSWER.fullmatch(answer) is not None

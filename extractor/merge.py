@@ -265,8 +265,8 @@ _INTERVENTION_TYPE_WORDS = frozenset(_norm(t.value) for t in InterventionType)
 
 
 def _not_an_item(item: Any, sponsors: set[str], facility: Evidence | None, text: str) -> str | None:
-    """Why a model list item is no item of its list, or None: an intervention named by its type
-    ("DRUG": a form's category read as the thing itself), or a site named as the trial's sponsor or a
+    """Why a model list item is no item of its list, or None: an intervention or arm named by a type
+    word ("DRUG", "Other": a form's category read as the thing itself), or a site named as the trial's sponsor or a
     collaborator and found under no site heading (their contact address is not a site: GUIDELINES
     §8, only listed sites are locations; a hospital that sponsors and hosts the trial is listed)."""
     if isinstance(item, Intervention) and _norm(item.name) in _INTERVENTION_TYPE_WORDS:
